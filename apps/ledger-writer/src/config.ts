@@ -1,0 +1,34 @@
+import { BaseServiceConfig } from '@orch/service-kit';
+import { IsInt, IsNumber, Max, Min } from 'class-validator';
+
+/** ledger-writer configuration (environment variables, validated at boot). */
+export class LedgerWriterConfig extends BaseServiceConfig {
+  @IsInt() @Min(0) @Max(65535)
+  HTTP_PORT = 8083;
+
+  /** Most commands per group commit. */
+  @IsInt() @Min(1) @Max(5000)
+  GROUP_COMMIT_MAX_BATCH = 512;
+
+  /** How long a lone command waits for company before its transaction starts. */
+  @IsInt() @Min(0) @Max(100)
+  GROUP_COMMIT_MAX_WAIT_MS = 1;
+
+  @IsInt() @Min(1) @Max(5000)
+  OUTBOX_BATCH = 500;
+
+  @IsInt() @Min(10) @Max(60000)
+  OUTBOX_POLL_MS = 500;
+
+  @IsInt() @Min(1) @Max(3_600_000)
+  BACKOFF_BASE_MS = 1000;
+
+  @IsInt() @Min(1) @Max(86_400_000)
+  BACKOFF_MAX_MS = 300_000;
+
+  @IsNumber() @Min(0) @Max(1)
+  BACKOFF_JITTER = 0.5;
+
+  @IsInt() @Min(2) @Max(100)
+  DB_POOL_SIZE = 10;
+}

@@ -1,0 +1,75 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  AdmitCommand,
+  CompleteRequest,
+  ExpireCommand,
+  FailRequest,
+  FencedRequest,
+  HeartbeatRequest,
+  LeaseCommand,
+  LedgerVerb,
+  ProgressRequest,
+  PromoteCommand,
+  SubmitJobCommand,
+} from '@orch/contracts';
+import { Incoming, Route } from '@orch/messaging';
+import { LedgerService } from './ledger.service';
+
+const cmd = (verb: LedgerVerb) => Route.command('ledger-writer', verb);
+
+/** `orch.cmd.ledgerwriter.<verb>`: every ledger change goes through here. */
+@Controller()
+export class LedgerController {
+  constructor(private readonly ledger: LedgerService) {}
+
+  @MessagePattern(cmd('submit'), { data: SubmitJobCommand })
+  submit(@Payload() m: Incoming<SubmitJobCommand>) {
+    return this.ledger.execute('submit', m);
+  }
+
+  @MessagePattern(cmd('promote'), { data: PromoteCommand })
+  promote(@Payload() m: Incoming<PromoteCommand>) {
+    return this.ledger.execute('promote', m);
+  }
+
+  @MessagePattern(cmd('admit'), { data: AdmitCommand })
+  admit(@Payload() m: Incoming<AdmitCommand>) {
+    return this.ledger.execute('admit', m);
+  }
+
+  @MessagePattern(cmd('lease'), { data: LeaseCommand })
+  lease(@Payload() m: Incoming<LeaseCommand>) {
+    return this.ledger.execute('lease', m);
+  }
+
+  @MessagePattern(cmd('start'), { data: FencedRequest })
+  start(@Payload() m: Incoming<FencedRequest>) {
+    return this.ledger.execute('start', m);
+  }
+
+  @MessagePattern(cmd('heartbeat'), { data: HeartbeatRequest })
+  heartbeat(@Payload() m: Incoming<HeartbeatRequest>) {
+    return this.ledger.execute('heartbeat', m);
+  }
+
+  @MessagePattern(cmd('progress'), { data: ProgressRequest })
+  progress(@Payload() m: Incoming<ProgressRequest>) {
+    return this.ledger.execute('progress', m);
+  }
+
+  @MessagePattern(cmd('complete'), { data: CompleteRequest })
+  complete(@Payload() m: Incoming<CompleteRequest>) {
+    return this.ledger.execute('complete', m);
+  }
+
+  @MessagePattern(cmd('fail'), { data: FailRequest })
+  fail(@Payload() m: Incoming<FailRequest>) {
+    return this.ledger.execute('fail', m);
+  }
+
+  @MessagePattern(cmd('expire'), { data: ExpireCommand })
+  expire(@Payload() m: Incoming<ExpireCommand>) {
+    return this.ledger.execute('expire', m);
+  }
+}

@@ -1,0 +1,186 @@
+import {
+  Actor,
+  DispatchMessage,
+  EventType,
+  JobEventData,
+  JobSnapshot,
+  LedgerEventView,
+  OrchNames,
+} from '@orch/contracts';
+import { chainHash } from '@orch/domain';
+import type { ChainHead, DeadLetterRow, IdempotencyRecord, JobRow, LedgerEventRow, OutboxMessage } from '@orch/persistence';
+import { idempotencyMapKey } from '@orch/persistence';
+import { v7 as uuidv7 } from 'uuid';
+
+/** Context of the command being applied (from its envelope). */
+export interface CommandContext {
+  envelopeId: string;
+  tenant: string;
+  correlationId: string;
+  actor: Actor;
+  /** W3C trace headers of the command, carried onto the messages it causes. */
+  traceHeaders: Record<string, string>;
+}
+
+/**
+ * The in-memory working set of one group-commit transaction: preloaded (and
+ * row-locked) jobs, locked chain heads, and everything to write at the end.
+ * Command handlers check first and mutate after, so a refused command leaves
+ * no trace here.
+ */
+export class UnitOfWork {
+  readonly newJobs = new Map<string, JobRow>();
+  readonly dirty = new Set<string>();
+  readonly events: LedgerEventRow[] = [];
+  readonly outbox: OutboxMessage[] = [];
+  readonly idempotencyNew: IdempotencyRecord[] = [];
+  readonly deadLetters: DeadLetterRow[] = [];
+
+  constructor(
+    readonly now: Date,
+    readonly names: OrchNames,
+    private readonly jobs: Map<string, JobRow>,
+    private readonly heads: Map<string, ChainHead>,
+    private readonly idempotency: Map<string, IdempotencyRecord>,
+  ) {}
+
+  /** A job visible to `tenant` (another tenant's job is not found). */
+  job(tenant: string, id: string): JobRow | undefined {
+    const j = this.newJobs.get(id) ?? this.jobs.get(id);
+    return j && j.tenant === tenant ? j : undefined;
+  }
+
+  findIdempotency(tenant: string, scope: string, key: string): IdempotencyRecord | undefined {
+    return this.idempotency.get(idempotencyMapKey(tenant, scope, key));
+  }
+
+  insertJob(job: JobRow, idem: IdempotencyRecord): void {
+    this.newJobs.set(job.id, job);
+    this.idempotency.set(idempotencyMapKey(idem.tenant, idem.scope, idem.key), idem);
+    this.idempotencyNew.push(idem);
+  }
+
+  /** Marks a preloaded job as changed (new jobs are written whole anyway). */
+  touch(job: JobRow): void {
+    job.updatedAt = this.now;
+    if (!this.newJobs.has(job.id)) this.dirty.add(job.id);
+  }
+
+  /**
+   * Appends a ledger event to the tenant's chain and queues its publication on
+   * `orch.evt.<tenant>.<jobType>.<event>` (message id = event id).
+   */
+  emit(job: JobRow, eventType: EventType, ctx: CommandContext, data: Record<string, unknown>): LedgerEventView {
+    const head = this.heads.get(job.tenant);
+    if (!head) throw new Error(`chain head for tenant ${job.tenant} was not locked`);
+    const body = {
+      tenant: job.tenant,
+      seq: head.seq + 1,
+      id: uuidv7(),
+      jobId: job.id,
+      eventType,
+      attempt: job.attempt,
+      occurredAt: this.now.toISOString(),
+      actor: ctx.actor,
+      data,
+    };
+    const hash = chainHash(head.hash, body);
+    const row: LedgerEventRow = { ...body, prevHash: head.hash, hash };
+    head.seq = body.seq;
+    head.hash = hash;
+    this.events.push(row);
+    const eventData: JobEventData = { event: row, job: snapshot(job) };
+    this.outbox.push({
+      subject: this.names.evt(job.tenant, job.jobType, eventType),
+      msgId: row.id,
+      body: {
+        v: 1,
+        id: row.id,
+        type: eventType,
+        ts: row.occurredAt,
+        tenant: job.tenant,
+        project: job.project,
+        correlationId: job.correlationId,
+        causationId: ctx.envelopeId,
+        jobType: job.jobType,
+        ...(job.workerId ? { taskRunnerId: job.workerId } : {}),
+        data: eventData,
+      },
+      headers: ctx.traceHeaders,
+    });
+    return row;
+  }
+
+  /** Queues the dispatch message of the job's current attempt. */
+  dispatch(job: JobRow, ctx: CommandContext): void {
+    const data: DispatchMessage = {
+      jobId: job.id,
+      attempt: job.attempt,
+      tenant: job.tenant,
+      project: job.project,
+      jobType: job.jobType,
+      priority: job.priority,
+    };
+    this.outbox.push({
+      subject: this.names.dispatch(job.tenant, job.jobType),
+      msgId: `dispatch-${job.id}-${job.attempt}`,
+      body: {
+        v: 1,
+        id: uuidv7(),
+        type: 'job.dispatch',
+        ts: this.now.toISOString(),
+        tenant: job.tenant,
+        project: job.project,
+        correlationId: job.correlationId,
+        causationId: ctx.envelopeId,
+        jobType: job.jobType,
+        data,
+      },
+      headers: ctx.traceHeaders,
+    });
+  }
+
+  deadLetter(job: JobRow, reason: string): void {
+    const err = job.lastError as { code?: string; message?: string } | null;
+    this.deadLetters.push({
+      jobId: job.id,
+      tenant: job.tenant,
+      project: job.project,
+      jobType: job.jobType,
+      attempt: job.attempt,
+      reason,
+      errorCode: err?.code ?? null,
+      errorMessage: err?.message ?? null,
+      deadLetteredAt: this.now.toISOString(),
+    });
+  }
+
+  /** Chain heads to write back. */
+  changedHeads(): ChainHead[] {
+    const tenants = new Set(this.events.map((e) => e.tenant));
+    return [...tenants].map((t) => this.heads.get(t)!);
+  }
+
+  dirtyJobs(): JobRow[] {
+    return [...this.dirty].map((id) => this.jobs.get(id)!);
+  }
+}
+
+/** The job fields carried with every event. */
+export function snapshot(job: JobRow): JobSnapshot {
+  return {
+    id: job.id,
+    type: job.jobType,
+    status: job.status,
+    attempt: job.attempt,
+    maxAttempts: job.maxAttempts,
+    priority: job.priority,
+    leaseId: job.leaseId,
+    taskRunnerId: job.workerId,
+    runId: job.runId,
+    reason: job.statusReason,
+    payloadDigest: job.payloadDigest,
+    createdAt: job.createdAt.toISOString(),
+    eligibleAt: job.eligibleAt ? job.eligibleAt.toISOString() : null,
+  };
+}

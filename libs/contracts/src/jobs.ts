@@ -1,0 +1,382 @@
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { ID_TOKEN_PATTERN, JOB_TYPE_PATTERN } from './names';
+import type { JobStatus } from './job-status';
+
+/** Limits and defaults of a job submission. */
+export const JobLimits = {
+  priorityMin: 0,
+  priorityMax: 9,
+  priorityDefault: 5,
+  maxAttemptsMin: 1,
+  maxAttemptsMax: 100,
+  maxAttemptsDefault: 3,
+  idempotencyKeyMaxLength: 200,
+} as const;
+
+/** `POST /api/v1/jobs` body. */
+export class SubmitJobRequest {
+  @Matches(ID_TOKEN_PATTERN, { message: 'tenant must match ^[a-z0-9][a-z0-9_-]{0,62}$' })
+  tenant!: string;
+
+  @Matches(ID_TOKEN_PATTERN, { message: 'project must match ^[a-z0-9][a-z0-9_-]{0,62}$' })
+  project!: string;
+
+  @Matches(JOB_TYPE_PATTERN, { message: 'jobType must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$' })
+  jobType!: string;
+
+  @IsObject()
+  payload!: Record<string, unknown>;
+
+  @IsOptional()
+  @IsInt()
+  @Min(JobLimits.priorityMin)
+  @Max(JobLimits.priorityMax)
+  priority?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(JobLimits.maxAttemptsMin)
+  @Max(JobLimits.maxAttemptsMax)
+  maxAttempts?: number;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  runAt?: string;
+}
+
+/** Ledger command `submit`: a validated request plus what the api adds. */
+export class SubmitJobCommand extends SubmitJobRequest {
+  @IsString()
+  @MaxLength(JobLimits.idempotencyKeyMaxLength)
+  idempotencyKey!: string;
+
+  /** SHA-256 of the canonical request body, to detect key reuse with another body. */
+  @Matches(/^[0-9a-f]{64}$/)
+  requestDigest!: string;
+
+  /** Idempotency scope, e.g. `POST /api/v1/jobs`. */
+  @IsString()
+  @MaxLength(200)
+  scope!: string;
+}
+
+/** What `submit` returns: the job and whether this call created it. */
+export interface SubmitJobResult {
+  created: boolean;
+  job: JobView;
+}
+
+/** A job as the API and the ledger-writer return it. */
+export interface JobView {
+  id: string;
+  tenant: string;
+  project: string;
+  jobType: string;
+  status: JobStatus;
+  statusReason: string | null;
+  priority: number;
+  payload: Record<string, unknown>;
+  payloadDigest: string;
+  result: unknown;
+  lastError: JobError | null;
+  attempt: number;
+  maxAttempts: number;
+  runAt: string | null;
+  eligibleAt: string | null;
+  lease: { leaseId: string; fencingToken: number; expiresAt: string; workerId: string } | null;
+  progress: { percent: number | null; message: string | null } | null;
+  correlationId: string;
+  idempotencyKey: string;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** A worker-reported error. */
+export class JobError {
+  @IsString()
+  @MaxLength(128)
+  code!: string;
+
+  @IsString()
+  @MaxLength(4096)
+  message!: string;
+
+  /** Defaults to true: a failure is retried unless the worker says otherwise. */
+  @IsOptional()
+  @IsBoolean()
+  retryable?: boolean;
+
+  /** The worker's own retry-after, e.g. from an upstream 429. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  retryAfterMs?: number;
+}
+
+/** A ledger event as `GET /api/v1/jobs/{id}/events` returns it. */
+export interface LedgerEventView {
+  id: string;
+  tenant: string;
+  seq: number;
+  jobId: string;
+  eventType: string;
+  attempt: number;
+  occurredAt: string;
+  actor: Actor;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+/** Who caused an event. */
+export interface Actor {
+  subject: string;
+  scopes: string[];
+}
+
+export class IdOnly {
+  @IsUUID()
+  jobId!: string;
+}
+
+/** Shared fields of every fenced worker call. */
+export class FencedRequest {
+  @IsUUID()
+  jobId!: string;
+
+  @IsUUID()
+  leaseId!: string;
+
+  @IsInt()
+  @Min(1)
+  fencingToken!: number;
+}
+
+// ----- worker protocol (docs/protocol.md) -----
+
+export const WorkerLimits = {
+  claimMaxBatch: 256,
+  claimMaxWaitMs: 30_000,
+  leaseMinMs: 1_000,
+  leaseMaxMs: 3_600_000,
+} as const;
+
+export class ClaimRequest {
+  @IsString()
+  @MaxLength(128)
+  workerId!: string;
+
+  @IsString({ each: true })
+  @Matches(JOB_TYPE_PATTERN, { each: true })
+  jobTypes!: string[];
+
+  @IsInt()
+  @Min(1)
+  @Max(WorkerLimits.claimMaxBatch)
+  max!: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(WorkerLimits.claimMaxWaitMs)
+  waitMs?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(WorkerLimits.leaseMinMs)
+  @Max(WorkerLimits.leaseMaxMs)
+  leaseMs?: number;
+}
+
+/** Retry hint handed to the worker with an allocation. */
+export interface RetryHint {
+  /** Attempts left after this one. */
+  attemptsLeft: number;
+  /** Backoff the server will apply if this attempt fails retryably. */
+  nextBackoffMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+/** What a claim hands a worker, one per job. */
+export interface Allocation {
+  jobId: string;
+  tenant: string;
+  project: string;
+  jobType: string;
+  attempt: number;
+  maxAttempts: number;
+  leaseId: string;
+  fencingToken: number;
+  leaseMs: number;
+  leaseExpiresAt: string;
+  heartbeatMs: number;
+  /** `orch-{jobId}-{attempt}`: stable across redeliveries of the same attempt. */
+  idempotencyKey: string;
+  retryHint: RetryHint;
+  payload: Record<string, unknown>;
+  priority: number;
+  correlationId: string;
+}
+
+export interface ClaimResult {
+  allocations: Allocation[];
+}
+
+export class HeartbeatRequest extends FencedRequest {
+  @IsOptional()
+  @IsInt()
+  @Min(WorkerLimits.leaseMinMs)
+  @Max(WorkerLimits.leaseMaxMs)
+  leaseMs?: number;
+}
+
+export interface LeaseResult {
+  leaseExpiresAt: string;
+  cancelRequested: boolean;
+}
+
+export class ProgressRequest extends FencedRequest {
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(100)
+  percent?: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  message?: string;
+}
+
+export class CompleteRequest extends FencedRequest {
+  @IsOptional()
+  result?: unknown;
+}
+
+export class FailRequest extends FencedRequest {
+  @ValidateNested()
+  @Type(() => JobError)
+  error!: JobError;
+}
+
+export interface CompleteResult {
+  status: JobStatus;
+}
+
+export interface FailResult {
+  status: JobStatus;
+  /** Set when the job will be retried. */
+  nextAttempt?: number;
+  eligibleAt?: string;
+  backoffMs?: number;
+}
+
+/** A log line a worker publishes to `orch.log.<tenant>.<jobId>` (JetStream). */
+export class LogLine {
+  @IsUUID()
+  jobId!: string;
+
+  @IsInt()
+  @Min(1)
+  attempt!: number;
+
+  @IsIn(['debug', 'info', 'warn', 'error'])
+  level!: 'debug' | 'info' | 'warn' | 'error';
+
+  @IsString()
+  @MaxLength(8192)
+  message!: string;
+
+  @IsISO8601({ strict: true })
+  ts!: string;
+}
+
+// ----- ledger-writer internal commands -----
+
+export class LeaseJobItem {
+  @IsUUID()
+  jobId!: string;
+
+  @IsInt()
+  @Min(1)
+  attempt!: number;
+}
+
+export class LeaseCommand {
+  @IsString()
+  @MaxLength(128)
+  workerId!: string;
+
+  @IsInt()
+  @Min(WorkerLimits.leaseMinMs)
+  @Max(WorkerLimits.leaseMaxMs)
+  leaseMs!: number;
+
+  @ValidateNested({ each: true })
+  @Type(() => LeaseJobItem)
+  jobs!: LeaseJobItem[];
+}
+
+/** Per job: an allocation, or why it was refused (stale dispatch). */
+export interface LeaseCommandResult {
+  results: ({ jobId: string; ok: true; allocation: Allocation } | { jobId: string; ok: false; reason: string })[];
+}
+
+export class ExpireCommand {
+  @IsUUID()
+  jobId!: string;
+
+  @IsInt()
+  @Min(1)
+  fencingToken!: number;
+}
+
+export class AdmitCommand {
+  @ValidateNested({ each: true })
+  @Type(() => LeaseJobItem)
+  jobs!: LeaseJobItem[];
+}
+
+export interface AdmitResult {
+  admitted: string[];
+  skipped: string[];
+}
+
+export class PromoteCommand {
+  @IsUUID(undefined, { each: true })
+  jobIds!: string[];
+}
+
+export interface PromoteResult {
+  promoted: string[];
+}
+
+/** The body of a dispatch message on `orch.dispatch.<tenant>.<jobType>`. */
+export interface DispatchMessage {
+  jobId: string;
+  attempt: number;
+  tenant: string;
+  project: string;
+  jobType: string;
+  priority: number;
+}

@@ -1,0 +1,53 @@
+import { DataSource } from 'typeorm';
+import { JobEntity } from './entities/job.entity';
+import { DeadLetterEntity, JobEventEntity } from './entities/job-event.entity';
+import { LedgerInit1763800000000 } from './migrations/1763800000000-ledger-init';
+
+/** Options for {@link createLedgerDataSource}. */
+export interface LedgerDataSourceOptions {
+  url: string;
+  /** Shown in pg_stat_activity. */
+  applicationName: string;
+  poolSize?: number;
+}
+
+/** Entities of the ledger schema. */
+export const LEDGER_ENTITIES = [JobEntity, JobEventEntity, DeadLetterEntity];
+/** Migrations of the ledger schema, in order. */
+export const LEDGER_MIGRATIONS = [LedgerInit1763800000000];
+
+/**
+ * A TypeORM data source for the ledger schema. Never `synchronize`: the schema
+ * changes only through migrations, which the owner (ledger-writer) runs at boot
+ * with {@link runLedgerMigrations}.
+ */
+export function createLedgerDataSource(opts: LedgerDataSourceOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: opts.url,
+    applicationName: opts.applicationName,
+    entities: LEDGER_ENTITIES,
+    migrations: LEDGER_MIGRATIONS,
+    migrationsTableName: 'orch_ledger_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    extra: { max: opts.poolSize ?? 10 },
+  });
+}
+
+/**
+ * Applies pending ledger migrations. Safe with several replicas starting at
+ * once: a transaction-level advisory lock serialises them.
+ */
+export async function runLedgerMigrations(ds: DataSource): Promise<string[]> {
+  const qr = ds.createQueryRunner();
+  await qr.connect();
+  try {
+    await qr.query(`SELECT pg_advisory_lock(hashtext('orch_ledger_migrations'))`);
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await qr.query(`SELECT pg_advisory_unlock(hashtext('orch_ledger_migrations'))`).catch(() => undefined);
+    await qr.release();
+  }
+}

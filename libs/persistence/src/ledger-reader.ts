@@ -1,0 +1,156 @@
+import type { JobView, LedgerEventView } from '@orch/contracts';
+import { JobRow, jobFromDb } from './job-row';
+import type { Queryable } from './ledger.repository';
+
+/** A job the scheduler may admit. */
+export interface AdmittableJob {
+  id: string;
+  tenant: string;
+  project: string;
+  jobType: string;
+  attempt: number;
+  priority: number;
+  createdAt: Date;
+}
+
+/** An expired lease the reaper must expire. */
+export interface ExpiredLease {
+  id: string;
+  tenant: string;
+  fencingToken: number;
+}
+
+/**
+ * Read-only queries over the ledger schema (api, scheduler, lease-broker).
+ * Every job/event read by a caller on behalf of a tenant takes that tenant, so
+ * another tenant's rows are simply not found.
+ */
+export class LedgerReader {
+  async getJob(q: Queryable, tenant: string, id: string): Promise<JobRow | null> {
+    const rows: Record<string, unknown>[] = await q.query(`SELECT * FROM ledger.jobs WHERE id = $1 AND tenant = $2`, [id, tenant]);
+    return rows.length ? jobFromDb(rows[0]) : null;
+  }
+
+  /** The job's ledger events in chain order. */
+  async listJobEvents(q: Queryable, tenant: string, jobId: string): Promise<LedgerEventView[]> {
+    const rows: Record<string, unknown>[] = await q.query(
+      `SELECT * FROM ledger.job_events WHERE job_id = $1 AND tenant = $2 ORDER BY seq`,
+      [jobId, tenant],
+    );
+    return rows.map(eventFromDb);
+  }
+
+  /** A tenant's chain from `afterSeq` (exclusive), for verification and export. */
+  async listTenantEvents(q: Queryable, tenant: string, afterSeq: number, limit: number): Promise<LedgerEventView[]> {
+    const rows: Record<string, unknown>[] = await q.query(
+      `SELECT * FROM ledger.job_events WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [tenant, afterSeq, limit],
+    );
+    return rows.map(eventFromDb);
+  }
+
+  /** Queued, due and not yet admitted for their current attempt; best first. */
+  async findAdmittable(q: Queryable, now: Date, limit: number): Promise<AdmittableJob[]> {
+    const rows: Record<string, unknown>[] = await q.query(
+      `SELECT id, tenant, project, job_type, attempt, priority, created_at FROM ledger.jobs
+       WHERE status = 'queued' AND (eligible_at IS NULL OR eligible_at <= $1)
+         AND admitted_attempt IS DISTINCT FROM attempt
+       ORDER BY priority DESC, eligible_at NULLS FIRST, created_at
+       LIMIT $2`,
+      [now.toISOString(), limit],
+    );
+    return rows.map((r) => ({
+      id: r['id'] as string,
+      tenant: r['tenant'] as string,
+      project: r['project'] as string,
+      jobType: r['job_type'] as string,
+      attempt: Number(r['attempt']),
+      priority: Number(r['priority']),
+      createdAt: new Date(r['created_at'] as string),
+    }));
+  }
+
+  /** Pending jobs whose runAt has come. */
+  async findDuePending(q: Queryable, now: Date, limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await q.query(
+      `SELECT id FROM ledger.jobs WHERE status = 'pending' AND run_at <= $1 ORDER BY run_at LIMIT $2`,
+      [now.toISOString(), limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** The earliest future time something becomes due (queued backoff or pending runAt), if any. */
+  async nextDueAt(q: Queryable, now: Date): Promise<Date | null> {
+    const rows: { at: string | null }[] = await q.query(
+      `SELECT LEAST(
+         (SELECT min(eligible_at) FROM ledger.jobs WHERE status = 'queued' AND eligible_at > $1 AND admitted_attempt IS DISTINCT FROM attempt),
+         (SELECT min(run_at) FROM ledger.jobs WHERE status = 'pending' AND run_at > $1)) AS at`,
+      [now.toISOString()],
+    );
+    return rows[0]?.at ? new Date(rows[0].at) : null;
+  }
+
+  /** Leases past their expiry. */
+  async findExpiredLeases(q: Queryable, now: Date, limit: number): Promise<ExpiredLease[]> {
+    const rows: { id: string; tenant: string; fencing_token: string }[] = await q.query(
+      `SELECT id, tenant, fencing_token FROM ledger.jobs
+       WHERE status IN ('leased','running') AND lease_expires_at <= $1
+       ORDER BY lease_expires_at LIMIT $2`,
+      [now.toISOString(), limit],
+    );
+    return rows.map((r) => ({ id: r.id, tenant: r.tenant, fencingToken: Number(r.fencing_token) }));
+  }
+}
+
+/** A `job_events` row to its API view. */
+export function eventFromDb(r: Record<string, unknown>): LedgerEventView {
+  return {
+    id: r['id'] as string,
+    tenant: r['tenant'] as string,
+    seq: Number(r['seq']),
+    jobId: r['job_id'] as string,
+    eventType: r['event_type'] as string,
+    attempt: Number(r['attempt']),
+    occurredAt: new Date(r['occurred_at'] as string).toISOString(),
+    actor: r['actor'] as LedgerEventView['actor'],
+    data: r['data'] as Record<string, unknown>,
+    prevHash: r['prev_hash'] as string,
+    hash: r['hash'] as string,
+  };
+}
+
+/** A job row to its API view. */
+export function toJobView(j: JobRow): JobView {
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    id: j.id,
+    tenant: j.tenant,
+    project: j.project,
+    jobType: j.jobType,
+    status: j.status,
+    statusReason: j.statusReason,
+    priority: j.priority,
+    payload: j.payload,
+    payloadDigest: j.payloadDigest,
+    result: j.result ?? null,
+    lastError: (j.lastError as JobView['lastError']) ?? null,
+    attempt: j.attempt,
+    maxAttempts: j.maxAttempts,
+    runAt: iso(j.runAt),
+    eligibleAt: iso(j.eligibleAt),
+    lease:
+      j.leaseId && (j.status === 'leased' || j.status === 'running')
+        ? { leaseId: j.leaseId, fencingToken: j.fencingToken, expiresAt: iso(j.leaseExpiresAt) ?? '', workerId: j.workerId ?? '' }
+        : null,
+    progress:
+      j.progressPercent !== null || j.progressMessage !== null
+        ? { percent: j.progressPercent, message: j.progressMessage }
+        : null,
+    correlationId: j.correlationId,
+    idempotencyKey: j.idempotencyKey,
+    createdAt: j.createdAt.toISOString(),
+    updatedAt: j.updatedAt.toISOString(),
+    startedAt: iso(j.startedAt),
+    finishedAt: iso(j.finishedAt),
+  };
+}
