@@ -26,7 +26,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  // eslint-disable-next-line no-console
+   
   console.error(`ledger-writer failed to start: ${(err as Error)?.stack ?? String(err)}`);
   process.exit(1);
 });

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-import canonicalizeLib = require('canonicalize');
+import canonicalize from 'canonicalize';
 
 /** RFC 8785 canonical JSON. */
 export function canonicalJson(value: unknown): string {
-  const out = (canonicalizeLib as unknown as (v: unknown) => string | undefined)(value);
+  const out = canonicalize(value);
   if (out === undefined) throw new TypeError('value cannot be canonicalised to JSON');
   return out;
 }

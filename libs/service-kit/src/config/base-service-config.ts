@@ -1,0 +1,78 @@
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+
+/** Log levels accepted by `LOG_LEVEL`. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+/** A value of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Default `NATS_URL`. */
+export const NATS_URL_DEFAULT = 'nats://127.0.0.1:4222';
+/** Default `DATABASE_URL`. */
+export const DATABASE_URL_DEFAULT = 'postgres://postgres@127.0.0.1:5432/orch';
+/** Default `ORCH_NAMESPACE`: prefix of stream, subject and schema names. */
+export const ORCH_NAMESPACE_DEFAULT = 'orch';
+/** Default `SHUTDOWN_GRACE_MS`. */
+export const SHUTDOWN_GRACE_DEFAULT_MS = 10_000;
+/** Upper bound of `SHUTDOWN_GRACE_MS`. */
+export const SHUTDOWN_GRACE_MAX_MS = 120_000;
+
+/**
+ * `@IsInt() @Min(0) @Max(65535)` for a TCP port property (0 = any free port).
+ * Apps put it on their `HTTP_PORT`.
+ */
+export function IsPortNumber(): PropertyDecorator {
+  return (target, key) => {
+    // Registration order is check order: with stopAtFirstError "abc" reports "must be an integer".
+    IsInt()(target, key);
+    Min(0)(target, key);
+    Max(65_535)(target, key);
+  };
+}
+
+/**
+ * Environment shared by every Orch service; apps extend it and add `HTTP_PORT`.
+ * Annotate property types explicitly (`: number`): conversion reads the emitted
+ * `design:type`, which an inferred type does not provide.
+ *
+ * ```ts
+ * class ApiConfig extends BaseServiceConfig {
+ *   @IsPortNumber() HTTP_PORT: number = 3000;
+ * }
+ * const config = parseEnv(ApiConfig);
+ * ```
+ */
+export class BaseServiceConfig {
+  /** NATS server URL (nats://, tls://, ws:// or wss://). */
+  @Matches(/^(nats|tls|wss?):\/\/\S+$/, { message: '$property must be a nats://, tls://, ws:// or wss:// URL' })
+  NATS_URL: string = NATS_URL_DEFAULT;
+
+  /** PostgreSQL connection URL. */
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: '$property must be a postgres:// URL' })
+  DATABASE_URL: string = DATABASE_URL_DEFAULT;
+
+  /** Prefix for streams, subjects, KV buckets and the database schema. */
+  @Matches(/^[a-z][a-z0-9_]{0,31}$/, {
+    message: '$property must be 1-32 characters of a-z, 0-9 and _, starting with a letter',
+  })
+  ORCH_NAMESPACE: string = ORCH_NAMESPACE_DEFAULT;
+
+  /** Interface the HTTP server binds to. */
+  @IsNotEmpty()
+  @IsString()
+  HTTP_HOST: string = '127.0.0.1';
+
+  /** Minimum log level. */
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+
+  /** How long shutdown may take before the process exits anyway. */
+  @Max(SHUTDOWN_GRACE_MAX_MS)
+  @Min(0)
+  @IsInt()
+  SHUTDOWN_GRACE_MS: number = SHUTDOWN_GRACE_DEFAULT_MS;
+
+  /** OTLP/HTTP collector base URL; traces are not exported when unset. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+}

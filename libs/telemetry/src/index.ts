@@ -1,0 +1,6 @@
+export * from './sdk';
+export * from './context';
+export * from './tracing';
+export * from './correlation';
+export * from './logger';
+export * from './logger.module';
