@@ -380,3 +380,46 @@ export interface DispatchMessage {
   jobType: string;
   priority: number;
 }
+
+// ----- rate-limiter commands -----
+
+/** One job the scheduler wants to admit. */
+export class AdmissionCandidate {
+  @IsUUID()
+  jobId!: string;
+
+  @IsInt()
+  @Min(1)
+  attempt!: number;
+
+  @Matches(ID_TOKEN_PATTERN)
+  project!: string;
+
+  @Matches(JOB_TYPE_PATTERN)
+  jobType!: string;
+
+  @IsInt()
+  @Min(JobLimits.priorityMin)
+  @Max(JobLimits.priorityMax)
+  priority!: number;
+}
+
+/** `orch.cmd.ratelimiter.admit`: may these jobs (all of the envelope's tenant) run now? */
+export class RateLimitAdmitCommand {
+  @ValidateNested({ each: true })
+  @Type(() => AdmissionCandidate)
+  jobs!: AdmissionCandidate[];
+}
+
+/** A job the rate limiter holds back, with why and until when. */
+export interface ThrottleDecision {
+  jobId: string;
+  reason: string;
+  nextEligibleAt: string;
+}
+
+/** Reply of `orch.cmd.ratelimiter.admit`. */
+export interface RateLimitAdmitResult {
+  allowed: string[];
+  throttled: ThrottleDecision[];
+}

@@ -6,3 +6,4 @@ export * from './streams';
 export * from './client';
 export * from './server';
 export * from './messaging.module';
+export * from './readiness';

@@ -9,6 +9,8 @@ export interface LedgerDataSourceOptions {
   /** Shown in pg_stat_activity. */
   applicationName: string;
   poolSize?: number;
+  /** Every transaction read-only (readers: api, scheduler, lease-broker). */
+  readOnly?: boolean;
 }
 
 /** Entities of the ledger schema. */
@@ -31,7 +33,10 @@ export function createLedgerDataSource(opts: LedgerDataSourceOptions): DataSourc
     migrationsTableName: 'orch_ledger_migrations',
     synchronize: false,
     migrationsRun: false,
-    extra: { max: opts.poolSize ?? 10 },
+    extra: {
+      max: opts.poolSize ?? 10,
+      ...(opts.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
+    },
   });
 }
 

@@ -5,3 +5,4 @@ export * from './ledger-reader';
 export { JobEntity } from './entities/job.entity';
 export { JobEventEntity, DeadLetterEntity } from './entities/job-event.entity';
 export { LedgerInit1763800000000 } from './migrations/1763800000000-ledger-init';
+export * from './ledger-data.module';

@@ -6,3 +6,4 @@ export * from './health/shutdown-state';
 export * from './health/health.controller';
 export * from './health/health.module';
 export * from './bootstrap/bootstrap-service';
+export * from './http/problem-json.filter';

@@ -1,20 +1,18 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { LedgerVerb, OrchNames } from '@orch/contracts';
 import { Incoming, NATS_CONNECTION, ORCH_NAMES } from '@orch/messaging';
-import { LedgerRepository } from '@orch/persistence';
+import { LEDGER_DATA_SOURCE, LedgerRepository } from '@orch/persistence';
 import { injectTraceContext } from '@orch/telemetry';
 import { DataSource } from 'typeorm';
 import { LedgerWriterConfig } from '../config';
 import { GroupCommitter } from './group-commit';
 import { OutboxRelay } from './outbox-relay';
 
-export const LEDGER_DATA_SOURCE = Symbol('LEDGER_DATA_SOURCE');
-
 /** Owns the group committer and the outbox relay; their lifecycle follows the app. */
 @Injectable()
-export class LedgerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class LedgerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly committer: GroupCommitter;
   readonly relay: OutboxRelay;
 
@@ -44,7 +42,8 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
     this.relay.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before connections close: commit what is queued, relay what is committed. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.committer.stop();
     await this.relay.stop();
   }

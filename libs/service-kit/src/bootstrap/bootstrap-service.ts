@@ -19,6 +19,8 @@ export interface BootstrapOptions {
   microservices?: CustomStrategy['strategy'][];
   /** Called with the created app before it listens (global filters, body limits, …). */
   configure?: (app: INestApplication) => void | Promise<void>;
+  /** Install SIGTERM/SIGINT handlers that shut down and exit (default true; tests running in-process pass false). */
+  handleSignals?: boolean;
 }
 
 /** A running service. */
@@ -62,6 +64,9 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<RunningS
       }, opts.shutdownGraceMs);
       force.unref();
       try {
+        // Stop taking NATS messages first and let in-flight handlers finish, then close the rest
+        // (lifecycle hooks: beforeApplicationShutdown flushes, onApplicationShutdown closes connections).
+        for (const strategy of opts.microservices ?? []) await strategy.close();
         await app.close();
         logger.log(`${opts.name} stopped`, 'Bootstrap');
       } finally {
@@ -70,7 +75,7 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<RunningS
     })();
     return closing;
   };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  for (const signal of opts.handleSignals === false ? [] : (['SIGTERM', 'SIGINT'] as const)) {
     process.once(signal, () => {
       void shutdown(signal).then(
         () => process.exit(0),
