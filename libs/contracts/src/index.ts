@@ -5,3 +5,4 @@ export * from './envelope';
 export * from './validate';
 export * from './jobs';
 export * from './events';
+export * from './wire';
