@@ -138,6 +138,7 @@ describe('one job journey through the real services (100 jobs, retries, dead let
       chain.map((r) => ({
         tenant: r.tenant,
         seq: Number(r.seq),
+        project: r.project,
         id: r.id,
         jobId: r.job_id,
         eventType: r.event_type,

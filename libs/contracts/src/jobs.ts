@@ -137,6 +137,7 @@ export interface LedgerEventView {
   id: string;
   tenant: string;
   seq: number;
+  project: string;
   jobId: string;
   eventType: string;
   attempt: number;

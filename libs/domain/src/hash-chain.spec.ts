@@ -7,6 +7,7 @@ function chain(n: number): ChainedEvent[] {
     const body = {
       tenant: 't1',
       seq: i,
+      project: 'p1',
       id: `00000000-0000-7000-8000-00000000000${i}`,
       jobId: 'j',
       eventType: 'job.queued',

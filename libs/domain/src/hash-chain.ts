@@ -25,6 +25,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 export interface ChainedEventBody {
   tenant: string;
   seq: number;
+  project: string;
   id: string;
   jobId: string;
   eventType: string;

@@ -108,6 +108,7 @@ export function eventFromDb(r: Record<string, unknown>): LedgerEventView {
     id: r['id'] as string,
     tenant: r['tenant'] as string,
     seq: Number(r['seq']),
+    project: r['project'] as string,
     jobId: r['job_id'] as string,
     eventType: r['event_type'] as string,
     attempt: Number(r['attempt']),

@@ -17,6 +17,7 @@ export interface ChainHead {
 export interface LedgerEventRow {
   tenant: string;
   seq: number;
+  project: string;
   id: string;
   jobId: string;
   eventType: string;
@@ -165,15 +166,16 @@ export class LedgerRepository {
   async appendEvents(q: Queryable, events: LedgerEventRow[]): Promise<void> {
     if (events.length === 0) return;
     await q.query(
-      `INSERT INTO ledger.job_events (tenant, seq, id, job_id, event_type, attempt, occurred_at, actor, data, prev_hash, hash)
-       SELECT x.tenant, x.seq, x.id, x.job_id, x.event_type, x.attempt, x.occurred_at, x.actor, x.data, x.prev_hash, x.hash
-       FROM jsonb_to_recordset($1::jsonb) AS x(tenant text, seq bigint, id uuid, job_id uuid, event_type text, attempt int,
+      `INSERT INTO ledger.job_events (tenant, seq, project, id, job_id, event_type, attempt, occurred_at, actor, data, prev_hash, hash)
+       SELECT x.tenant, x.seq, x.project, x.id, x.job_id, x.event_type, x.attempt, x.occurred_at, x.actor, x.data, x.prev_hash, x.hash
+       FROM jsonb_to_recordset($1::jsonb) AS x(tenant text, seq bigint, project text, id uuid, job_id uuid, event_type text, attempt int,
             occurred_at timestamptz, actor jsonb, data jsonb, prev_hash text, hash text)`,
       [
         JSON.stringify(
           events.map((e) => ({
             tenant: e.tenant,
             seq: e.seq,
+            project: e.project,
             id: e.id,
             job_id: e.jobId,
             event_type: e.eventType,

@@ -76,6 +76,7 @@ export class UnitOfWork {
     const body = {
       tenant: job.tenant,
       seq: head.seq + 1,
+      project: job.project,
       id: uuidv7(),
       jobId: job.id,
       eventType,

@@ -7,6 +7,7 @@ const bigintTransformer = { to: (v: number) => v, from: (v: string | number) => 
 export class JobEventEntity {
   @PrimaryColumn('text') tenant!: string;
   @PrimaryColumn('bigint', { transformer: bigintTransformer }) seq!: number;
+  @Column('text') project!: string;
   @Column('uuid') id!: string;
   @Column('uuid', { name: 'job_id' }) jobId!: string;
   @Column('text', { name: 'event_type' }) eventType!: string;

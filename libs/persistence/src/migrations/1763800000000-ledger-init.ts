@@ -55,6 +55,7 @@ export class LedgerInit1763800000000 implements MigrationInterface {
       CREATE TABLE ledger.job_events (
         tenant      text NOT NULL,
         seq         bigint NOT NULL,
+        project     text NOT NULL,
         id          uuid NOT NULL UNIQUE,
         job_id      uuid NOT NULL,
         event_type  text NOT NULL,
