@@ -17,6 +17,8 @@ const base = {
   moduleNameMapper,
   setupFiles: ['<rootDir>/scripts/jest-setup.cjs'],
 };
+// `testTimeout` is a global option, ignored inside `projects`: set it per project from a setup file.
+const timeout = (ms) => ({ setupFilesAfterEnv: [`<rootDir>/scripts/jest-timeout-${ms}.cjs`] });
 
 module.exports = {
   projects: [
@@ -25,8 +27,8 @@ module.exports = {
       ...base,
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'],
-      testTimeout: 60_000,
+      ...timeout(60000),
     },
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 300_000 },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], ...timeout(300000) },
   ],
 };

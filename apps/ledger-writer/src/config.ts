@@ -4,7 +4,7 @@ import { IsInt, IsNumber, Max, Min } from 'class-validator';
 /** ledger-writer configuration (environment variables, validated at boot). */
 export class LedgerWriterConfig extends BaseServiceConfig {
   @IsInt() @Min(0) @Max(65535)
-  HTTP_PORT = 8083;
+  HTTP_PORT: number = 8083;
 
   /** Most commands per group commit. */
   @IsInt() @Min(1) @Max(5000)

@@ -50,6 +50,8 @@ export interface OrchNames {
   evt(tenant: string, jobType: string, eventType: string): string;
   /** Wildcard for every event (single-filter consumers, NATS 2.9). */
   evtAll(): string;
+  /** Every tenant's and job type's events of one type, e.g. all `job.queued`. */
+  evtOfType(eventType: string): string;
   /** `orch.dispatch.<tenant>.<jobType~>` — one message per admitted attempt. */
   dispatch(tenant: string, jobType: string): string;
   dispatchAll(): string;
@@ -87,6 +89,7 @@ export function orchNames(namespace: string = DEFAULT_NAMESPACE): OrchNames {
     cmd: (service, verb) => `${ns}.cmd.${svcToken(service)}.${verb}`,
     evt: (tenant, jobType, eventType) => `${ns}.evt.${tenant}.${jobTypeToken(jobType)}.${eventType.replace(/^job\./, '')}`,
     evtAll: () => `${ns}.evt.>`,
+    evtOfType: (eventType) => `${ns}.evt.*.*.${eventType.replace(/^job\./, '')}`,
     dispatch: (tenant, jobType) => `${ns}.dispatch.${tenant}.${jobTypeToken(jobType)}`,
     dispatchAll: () => `${ns}.dispatch.>`,
     log: (tenant, jobId) => `${ns}.log.${tenant}.${jobId}`,

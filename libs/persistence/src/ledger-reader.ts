@@ -13,10 +13,19 @@ export interface AdmittableJob {
   createdAt: Date;
 }
 
+/** A pending job whose runAt has come; the tenant addresses its `promote` command. */
+export interface DuePendingJob {
+  id: string;
+  tenant: string;
+}
+
 /** An expired lease the reaper must expire. */
 export interface ExpiredLease {
   id: string;
   tenant: string;
+  project: string;
+  /** The job's correlation id, so the expiry is traced with the rest of the job. */
+  correlationId: string;
   fencingToken: number;
 }
 
@@ -70,13 +79,13 @@ export class LedgerReader {
     }));
   }
 
-  /** Pending jobs whose runAt has come. */
-  async findDuePending(q: Queryable, now: Date, limit: number): Promise<string[]> {
-    const rows: { id: string }[] = await q.query(
-      `SELECT id FROM ledger.jobs WHERE status = 'pending' AND run_at <= $1 ORDER BY run_at LIMIT $2`,
+  /** Pending jobs whose runAt has come, earliest first (served by `jobs_pending_idx`). */
+  async findDuePending(q: Queryable, now: Date, limit: number): Promise<DuePendingJob[]> {
+    const rows: { id: string; tenant: string }[] = await q.query(
+      `SELECT id, tenant FROM ledger.jobs WHERE status = 'pending' AND run_at <= $1 ORDER BY run_at LIMIT $2`,
       [now.toISOString(), limit],
     );
-    return rows.map((r) => r.id);
+    return rows.map((r) => ({ id: r.id, tenant: r.tenant }));
   }
 
   /** The earliest future time something becomes due (queued backoff or pending runAt), if any. */
@@ -92,13 +101,55 @@ export class LedgerReader {
 
   /** Leases past their expiry. */
   async findExpiredLeases(q: Queryable, now: Date, limit: number): Promise<ExpiredLease[]> {
-    const rows: { id: string; tenant: string; fencing_token: string }[] = await q.query(
-      `SELECT id, tenant, fencing_token FROM ledger.jobs
+    const rows: { id: string; tenant: string; project: string; correlation_id: string; fencing_token: string }[] = await q.query(
+      `SELECT id, tenant, project, correlation_id, fencing_token FROM ledger.jobs
        WHERE status IN ('leased','running') AND lease_expires_at <= $1
        ORDER BY lease_expires_at LIMIT $2`,
       [now.toISOString(), limit],
     );
-    return rows.map((r) => ({ id: r.id, tenant: r.tenant, fencingToken: Number(r.fencing_token) }));
+    return rows.map((r) => ({
+      id: r.id,
+      tenant: r.tenant,
+      project: r.project,
+      correlationId: r.correlation_id,
+      fencingToken: Number(r.fencing_token),
+    }));
+  }
+
+  /**
+   * One page of a tenant's jobs, newest first in a stable order (`created_at DESC, id DESC`;
+   * the id breaks ties between jobs of one group commit), optionally filtered by status,
+   * job type and project. Keyset pagination: `after` is the key of the previous page's last
+   * job (exclusive), so concurrent inserts never shift a page. Reads one row past `limit`
+   * to tell whether another page exists; `next` is the key to continue from, or null.
+   */
+  async listJobs(q: Queryable, params: JobListQuery): Promise<JobListPage> {
+    const args: unknown[] = [params.tenant];
+    const where = ['tenant = $1'];
+    const filter = (column: string, value: string | undefined) => {
+      if (value === undefined) return;
+      args.push(value);
+      where.push(`${column} = $${args.length}`);
+    };
+    filter('status', params.status);
+    filter('job_type', params.jobType);
+    filter('project', params.project);
+    if (params.after) {
+      args.push(params.after.createdAt, params.after.id);
+      where.push(`(created_at, id) < ($${args.length - 1}::timestamptz, $${args.length}::uuid)`);
+    }
+    args.push(params.limit + 1);
+    // The key's timestamp is rendered at full (microsecond) precision so the next page starts exactly after it.
+    const rows: Record<string, unknown>[] = await q.query(
+      `SELECT *, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS page_key_created_at
+       FROM ledger.jobs WHERE ${where.join(' AND ')}
+       ORDER BY created_at DESC, id DESC LIMIT $${args.length}`,
+      args,
+    );
+    const page = rows.slice(0, params.limit);
+    const last = page[page.length - 1];
+    const next = rows.length > params.limit && last ? { createdAt: last['page_key_created_at'] as string, id: last['id'] as string } : null;
+    return { jobs: page.map(jobFromDb), next };
   }
 }
 
@@ -154,4 +205,27 @@ export function toJobView(j: JobRow): JobView {
     startedAt: iso(j.startedAt),
     finishedAt: iso(j.finishedAt),
   };
+}
+
+/** Position in a tenant's job list: the key of the last job already returned. */
+export interface JobListKey {
+  /** `created_at` as ISO-8601 UTC with microseconds. */
+  createdAt: string;
+  id: string;
+}
+
+/** Parameters of {@link LedgerReader.listJobs}; filters are exact matches. */
+export interface JobListQuery {
+  tenant: string;
+  status?: string;
+  jobType?: string;
+  project?: string;
+  after?: JobListKey;
+  limit: number;
+}
+
+/** A page of jobs and the key to continue from (null on the last page). */
+export interface JobListPage {
+  jobs: JobRow[];
+  next: JobListKey | null;
 }

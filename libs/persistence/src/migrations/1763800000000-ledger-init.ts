@@ -47,7 +47,13 @@ export class LedgerInit1763800000000 implements MigrationInterface {
         CONSTRAINT jobs_attempt_ck CHECK (attempt >= 1 AND attempt <= max_attempts)
       )`);
     await q.query(`CREATE INDEX jobs_tenant_created_idx ON ledger.jobs (tenant, created_at DESC, id)`);
-    await q.query(`CREATE INDEX jobs_queued_idx ON ledger.jobs (eligible_at, priority DESC) WHERE status = 'queued'`);
+    // The scheduler's admission scan, in its exact order, over queued attempts not yet admitted only
+    // (an admitted-but-unclaimed backlog would otherwise be scanned on every pass).
+    await q.query(`CREATE INDEX jobs_admittable_idx ON ledger.jobs (priority DESC, eligible_at ASC NULLS FIRST, created_at)
+      WHERE status = 'queued' AND admitted_attempt IS DISTINCT FROM attempt`);
+    // nextDueAt: the earliest backoff that ends.
+    await q.query(`CREATE INDEX jobs_backoff_idx ON ledger.jobs (eligible_at)
+      WHERE status = 'queued' AND admitted_attempt IS DISTINCT FROM attempt AND eligible_at IS NOT NULL`);
     await q.query(`CREATE INDEX jobs_pending_idx ON ledger.jobs (run_at) WHERE status = 'pending'`);
     await q.query(`CREATE INDEX jobs_leased_idx ON ledger.jobs (lease_expires_at) WHERE status IN ('leased','running')`);
 
