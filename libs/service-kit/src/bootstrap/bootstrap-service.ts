@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { CustomStrategy } from '@nestjs/microservices';
 import { Logger } from 'nestjs-pino';
 import { ShutdownState } from '../health/shutdown-state';
+import { ProblemJsonFilter } from '../http/problem-json.filter';
 
 /** Options of {@link bootstrapService}. */
 export interface BootstrapOptions {
@@ -43,6 +44,8 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<RunningS
   const app = await NestFactory.create(opts.module, { bufferLogs: true });
   const logger = app.get(Logger);
   app.useLogger(logger);
+  // Before connectMicroservice: the NATS transports copy the global filters when connected.
+  app.useGlobalFilters(new ProblemJsonFilter());
   for (const strategy of opts.microservices ?? []) {
     app.connectMicroservice({ strategy }, { inheritAppConfig: true });
   }

@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { Observable, throwError } from 'rxjs';
 import type { Request, Response } from 'express';
 import { ErrorCodes, OrchError } from '@orch/contracts';
 import { currentTraceId } from '@orch/telemetry';
@@ -79,14 +80,18 @@ export function toProblem(err: unknown, instance?: string): ProblemBody {
 /**
  * Global exception filter: every HTTP error leaves as `application/problem+json`
  * with a stable `code` and the trace id. 5xx causes are logged, never sent.
- * Register with `app.useGlobalFilters(new ProblemJsonFilter())`.
+ * Errors of NATS handlers pass through untouched, so the transport replies
+ * with the thrown OrchError's own code (Nest's default RPC handling would
+ * turn every error into a generic "Internal server error").
+ * `bootstrapService` registers it before the NATS transports are connected:
+ * microservices copy the global filters when they are connected.
  */
 @Catch()
 export class ProblemJsonFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemJsonFilter');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
-    if (host.getType() !== 'http') throw exception;
+  catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
+    if (host.getType() !== 'http') return throwError(() => exception);
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request>();

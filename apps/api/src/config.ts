@@ -1,0 +1,34 @@
+import { BaseServiceConfig, IsPortNumber } from '@orch/service-kit';
+import { IsInt, Max, Min } from 'class-validator';
+
+/** Default `HTTP_PORT` of the api. */
+export const API_HTTP_PORT_DEFAULT = 8080;
+/** Default `API_MAX_PAYLOAD_BYTES`: largest serialized job payload (256 KiB). */
+export const API_MAX_PAYLOAD_DEFAULT_BYTES = 262_144;
+/** Default `API_MAX_BODY_BYTES`: largest request body the JSON parser reads (1 MiB). */
+export const API_MAX_BODY_DEFAULT_BYTES = 1_048_576;
+/** Default `API_COMMAND_TIMEOUT_MS`: how long a command to ledger-writer may take. */
+export const API_COMMAND_TIMEOUT_DEFAULT_MS = 10_000;
+/** Default `DB_POOL_SIZE` of the read-only ledger pool. */
+export const API_DB_POOL_SIZE_DEFAULT = 10;
+
+/** api (control plane) configuration: environment variables, validated at boot. */
+export class ApiConfig extends BaseServiceConfig {
+  @IsPortNumber()
+  HTTP_PORT: number = API_HTTP_PORT_DEFAULT;
+
+  /** Largest job payload, measured as its serialized JSON in bytes (413 `payload_too_large` above). */
+  @IsInt() @Min(1) @Max(16 * 1_048_576)
+  API_MAX_PAYLOAD_BYTES: number = API_MAX_PAYLOAD_DEFAULT_BYTES;
+
+  /** Largest request body in bytes (413 above); bounds memory per request before any parsing. */
+  @IsInt() @Min(1_024) @Max(32 * 1_048_576)
+  API_MAX_BODY_BYTES: number = API_MAX_BODY_DEFAULT_BYTES;
+
+  /** Reply deadline of a command to ledger-writer; past it the caller gets 503 and may retry with the same Idempotency-Key. */
+  @IsInt() @Min(100) @Max(120_000)
+  API_COMMAND_TIMEOUT_MS: number = API_COMMAND_TIMEOUT_DEFAULT_MS;
+
+  @IsInt() @Min(2) @Max(100)
+  DB_POOL_SIZE: number = API_DB_POOL_SIZE_DEFAULT;
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { JobLogsReader } from './job-logs.reader';
+import { JobsController } from './jobs.controller';
+import { JobsService } from './jobs.service';
+
+/** The jobs resource of the control plane. */
+@Module({
+  controllers: [JobsController],
+  providers: [JobsService, JobLogsReader],
+})
+export class JobsModule {}
