@@ -1,6 +1,7 @@
 import { OrchError } from '@orch/contracts';
 import { decodeEnvelope, decodeReply, encodeJson, errorReply, makeEnvelope, okReply, toErrorBody } from './codec';
 import { outcomeFor, redeliveryDelayMs, RetryLater } from './outcome';
+import { serverSupportsTermReason } from './server';
 
 describe('handler outcome mapping', () => {
   it('acks a success', () => expect(outcomeFor(undefined, 1)).toEqual({ kind: 'ack' }));
@@ -38,5 +39,17 @@ describe('codec', () => {
 
   it('hides internals of unexpected errors', () => {
     expect(toErrorBody(new Error('password=hunter2'))).toMatchObject({ code: 'internal', detail: 'internal error' });
+  });
+});
+
+describe('terminate with a reason', () => {
+  it.each([
+    ['2.9.10', false],
+    ['2.10.0', true],
+    ['2.11.4', true],
+    ['3.0.0', true],
+    [undefined, false],
+  ])('server %s supports +TERM with a reason: %s', (version, expected) => {
+    expect(serverSupportsTermReason(version)).toBe(expected);
   });
 });

@@ -161,6 +161,16 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     })().catch((err) => this.logger.error(`consumer ${binding.durable} stopped: ${(err as Error).message}`));
   }
 
+  /**
+   * Terminates a message (no redelivery). Servers before 2.10 ignore a `+TERM`
+   * that carries a reason (the message stays pending and is redelivered), so
+   * there the reason is only logged.
+   */
+  private terminate(m: JsMsg, reason: string): void {
+    if (serverSupportsTermReason(this.nc?.info?.version)) m.term(reason);
+    else m.term();
+  }
+
   private track(p: Promise<unknown>): void {
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
@@ -212,7 +222,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       } catch (err) {
         // Undecodable: redelivery cannot help.
         this.logger.warn(`terminating undecodable message on ${m.subject}: ${(err as Error).message}`);
-        m.term(`decode_failed: ${(err as Error).message}`.slice(0, 256));
+        this.terminate(m, `decode_failed: ${(err as Error).message}`.slice(0, 256));
         return;
       }
       const working = setInterval(() => m.working(), Math.min(WORKING_INTERVAL_MS, Math.floor(ackWaitMs / 3)));
@@ -237,9 +247,17 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
           break;
         case 'term':
           this.logger.warn(`terminating ${m.subject}: ${outcome.reason}`);
-          m.term(outcome.reason);
+          this.terminate(m, outcome.reason);
           break;
       }
     });
   }
+}
+
+/** `+TERM <reason>` is understood from NATS server 2.10 on. */
+export function serverSupportsTermReason(version: string | undefined): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(version ?? '');
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 2 || (major === 2 && minor >= 10);
 }
