@@ -9,7 +9,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const NATS_URL_DEFAULT = 'nats://127.0.0.1:4222';
 /** Default `DATABASE_URL`. */
 export const DATABASE_URL_DEFAULT = 'postgres://postgres@127.0.0.1:5432/orch';
-/** Default `ORCH_NAMESPACE`: prefix of stream, subject and schema names. */
+/** Default `ORCH_NAMESPACE`: prefix of subject, stream and consumer names. */
 export const ORCH_NAMESPACE_DEFAULT = 'orch';
 /** Default `SHUTDOWN_GRACE_MS`. */
 export const SHUTDOWN_GRACE_DEFAULT_MS = 10_000;
@@ -50,7 +50,7 @@ export class BaseServiceConfig {
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: '$property must be a postgres:// URL' })
   DATABASE_URL: string = DATABASE_URL_DEFAULT;
 
-  /** Prefix for streams, subjects, KV buckets and the database schema. */
+  /** Prefix of NATS subjects, streams and consumers (two installations on one NATS server differ here; each needs its own database). */
   @Matches(/^[a-z][a-z0-9_]{0,31}$/, {
     message: '$property must be 1-32 characters of a-z, 0-9 and _, starting with a letter',
   })
