@@ -7,3 +7,4 @@ export * from './client';
 export * from './server';
 export * from './messaging.module';
 export * from './readiness';
+export * from './consumers';

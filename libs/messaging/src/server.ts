@@ -5,7 +5,6 @@ import {
   AckPolicy,
   ConsumerMessages,
   DeliverPolicy,
-  JetStreamApiError,
   JsMsg,
   jetstream,
   jetstreamManager,
@@ -16,6 +15,7 @@ import { currentTraceId, runWithContext, withExtractedTraceContext } from '@orch
 import { lastValueFrom } from 'rxjs';
 import { decodeEnvelope, errorReply, okReply, toErrorBody } from './codec';
 import { connectNats, NatsConnectOptions } from './connection';
+import { ensureDurableConsumer } from './consumers';
 import { outcomeFor } from './outcome';
 import { ConsumerBinding } from './routes';
 
@@ -139,14 +139,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       max_ack_pending: Math.max(1_000, (binding.maxInFlight ?? 256) * 4),
       deliver_policy: binding.deliverNew ? DeliverPolicy.New : DeliverPolicy.All,
     };
-    try {
-      await jsm.consumers.info(binding.stream, binding.durable);
-      const { durable_name: _d, deliver_policy: _p, ...updatable } = config;
-      await jsm.consumers.update(binding.stream, binding.durable, updatable);
-    } catch (err) {
-      if (!(err instanceof JetStreamApiError) || err.code !== 10014) throw err; // 10014: consumer not found
-      await jsm.consumers.add(binding.stream, config);
-    }
+    await ensureDurableConsumer(jsm, binding.stream, config);
     const consumer = await jetstream(nc).consumers.get(binding.stream, binding.durable);
     const messages = await consumer.consume({ max_messages: binding.maxInFlight ?? 256 });
     this.consumers.push(messages);

@@ -1,0 +1,106 @@
+import { errors as natsErrors } from '@nats-io/transport-node';
+import { JobError, OrchError } from '@orch/contracts';
+
+/** Longest error code and message the protocol accepts (JobError). */
+const CODE_MAX = 128;
+const MESSAGE_MAX = 4096;
+
+/** Options of {@link RetryableError} and {@link NonRetryableError}. */
+export interface HandlerErrorOptions {
+  /** Earliest retry the upstream allows (e.g. its Retry-After), a floor on the server's backoff. */
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+/** Thrown by a handler: this attempt failed, try again (after backoff) while attempts are left. */
+export class RetryableError extends Error {
+  readonly retryable = true;
+  readonly retryAfterMs?: number;
+
+  constructor(
+    readonly code: string,
+    message: string,
+    options: HandlerErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'RetryableError';
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** Thrown by a handler: the job cannot succeed (bad input, …); it fails now without further attempts. */
+export class NonRetryableError extends Error {
+  readonly retryable = false;
+
+  constructor(
+    readonly code: string,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'NonRetryableError';
+  }
+}
+
+/** The reason a job's signal aborts when its lease is gone (refused heartbeat or expired locally). */
+export class LeaseLostError extends Error {
+  readonly code = 'lease_lost';
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** The reason a job's signal aborts when the worker stops and the grace period has run out. */
+export class WorkerStoppingError extends Error {
+  readonly code = 'worker_stopping';
+
+  constructor(message = 'the worker is stopping') {
+    super(message);
+    this.name = 'WorkerStoppingError';
+  }
+}
+
+const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+/**
+ * What a handler's throw reports to the server: a {@link RetryableError} or
+ * {@link NonRetryableError} as it says; the abort of a stopping worker as
+ * retryable `worker_stopping`; anything else as retryable `handler_error`.
+ */
+export function jobErrorOf(err: unknown): JobError {
+  if (err instanceof RetryableError) {
+    return { code: clip(err.code, CODE_MAX), message: clip(err.message, MESSAGE_MAX), retryable: true, ...(err.retryAfterMs !== undefined ? { retryAfterMs: Math.max(0, Math.round(err.retryAfterMs)) } : {}) };
+  }
+  if (err instanceof NonRetryableError) return { code: clip(err.code, CODE_MAX), message: clip(err.message, MESSAGE_MAX), retryable: false };
+  if (err instanceof WorkerStoppingError) return { code: err.code, message: err.message, retryable: true };
+  if (err instanceof Error) return { code: 'handler_error', message: clip(`${err.name}: ${err.message}`, MESSAGE_MAX), retryable: true };
+  return { code: 'handler_error', message: clip(`non-error thrown: ${String(err)}`, MESSAGE_MAX), retryable: true };
+}
+
+/** Whether an error from the server says the lease is no longer ours. */
+export function isStaleLease(err: unknown): boolean {
+  return err instanceof OrchError && err.code === 'stale_lease';
+}
+
+/** Whether trying the same call again may succeed (server unavailable, timeout, …). */
+export function isTransient(err: unknown): boolean {
+  return err instanceof OrchError && err.retryable;
+}
+
+/**
+ * Maps a NATS transport failure of a request to an OrchError: no responders →
+ * `unavailable`, timeout → `timeout`, anything else → `unavailable`; all
+ * retryable. OrchErrors (the server's answer) pass through.
+ */
+export function transportError(err: unknown, subject: string, timeoutMs: number): OrchError {
+  if (err instanceof OrchError) return err;
+  if ((err instanceof natsErrors.RequestError && err.isNoResponders()) || err instanceof natsErrors.NoRespondersError) {
+    return new OrchError('unavailable', `no lease-broker answers on ${subject}`, { cause: err, retryable: true });
+  }
+  if (err instanceof natsErrors.TimeoutError || (err instanceof natsErrors.RequestError && err.cause instanceof natsErrors.TimeoutError)) {
+    return new OrchError('timeout', `no reply on ${subject} within ${timeoutMs} ms`, { cause: err, retryable: true });
+  }
+  return new OrchError('unavailable', `request on ${subject} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err, retryable: true });
+}

@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './backoff';
+export * from './logger';
+export * from './worker-client';
+export * from './job-run';
+export * from './orch-worker';
