@@ -10,7 +10,7 @@
  */
 import { E2eCluster, waitFor } from '@orch/testing';
 import { parseArgs } from 'node:util';
-import { peakRssMiB, pool, summarize } from './stats';
+import { cpuSeconds, cpuSecondsMatching, peakRssMiB, pool, summarize } from './stats';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,6 +33,22 @@ interface Result {
   throughput: number;
   latencyMs: { n: number; p50: number; p99: number; max: number };
   memoryMiB: Record<string, number>;
+  /** CPU milliseconds per job spent by each process (or process group) during the run. */
+  cpuMsPerJob: Record<string, number>;
+}
+
+/** CPU seconds so far of named processes; groups are matched by command line. */
+function cpuSnapshot(pids: Record<string, number>, groups: Record<string, RegExp>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) out[name] = cpuSeconds(pid);
+  for (const [name, pattern] of Object.entries(groups)) out[name] = cpuSecondsMatching(pattern);
+  return out;
+}
+
+function cpuPerJob(before: Record<string, number>, after: Record<string, number>, jobs: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of Object.keys(before)) out[name] = ((after[name] - before[name]) * 1000) / jobs;
+  return out;
 }
 
 async function benchOrch(): Promise<Result> {
@@ -43,6 +59,11 @@ async function benchOrch(): Promise<Result> {
     // Warm-up: one job end to end.
     await submitOrch(cluster, 'warmup');
     await waitFor(async () => (await cluster.pg.query(`SELECT 1 FROM ledger.jobs WHERE status = 'succeeded'`)).rowCount === 1, { timeoutMs: 30_000 });
+    const pids: Record<string, number> = { bench: process.pid };
+    for (const [name, s] of cluster.services) pids[name] = s.child.pid!;
+    cluster.workers.forEach((w, i) => (pids[`demo-worker-${i + 1}`] = w.pid));
+    const groups = { postgres: /^postgres: /, 'nats-server': /nats-server/ };
+    const cpuBefore = cpuSnapshot(pids, groups);
     const started = Date.now();
     await pool(Array.from({ length: N }, (_, i) => i), SUBMIT_CONCURRENCY, async (i) => submitOrch(cluster, `job-${i}`));
     const submitted = Date.now();
@@ -50,6 +71,7 @@ async function benchOrch(): Promise<Result> {
       async () => (await cluster.pg.query(`SELECT count(*)::int AS n FROM ledger.jobs WHERE status = 'succeeded'`)).rows[0].n === N + 1,
       { timeoutMs: 600_000, intervalMs: 100, what: 'all bench jobs done' },
     );
+    const cpuMsPerJob = cpuPerJob(cpuBefore, cpuSnapshot(pids, groups), N);
     const { rows: last } = await cluster.pg.query(`SELECT max(finished_at) AS t FROM ledger.jobs`);
     const seconds = (new Date(last[0].t).getTime() - started) / 1000;
     const { rows: lat } = await cluster.pg.query(`
@@ -60,7 +82,7 @@ async function benchOrch(): Promise<Result> {
     for (const [name, s] of cluster.services) memoryMiB[name] = peakRssMiB(s.child.pid!);
     cluster.workers.forEach((w, i) => (memoryMiB[`demo-worker-${i + 1}`] = peakRssMiB(w.pid)));
     process.stderr.write(`orch: submitted ${N} in ${((submitted - started) / 1000).toFixed(1)} s\n`);
-    return { system: `orch (${WORKERS} SDK workers × ${CONCURRENCY})`, jobs: N, seconds, throughput: N / seconds, latencyMs: summarize(lat.map((r) => Number(r.ms))), memoryMiB };
+    return { system: `orch (${WORKERS} SDK workers × ${CONCURRENCY})`, jobs: N, seconds, throughput: N / seconds, latencyMs: summarize(lat.map((r) => Number(r.ms))), memoryMiB, cpuMsPerJob };
   } finally {
     await cluster.stop();
   }
@@ -76,7 +98,7 @@ async function submitOrch(cluster: E2eCluster, key: string): Promise<void> {
 }
 
 async function benchBullmq(): Promise<Result> {
-   
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Queue, Worker } = require('bullmq') as typeof import('bullmq');
   const connection = { host: '127.0.0.1', port: 6379 };
   const name = `bench-${Date.now()}`;
@@ -97,12 +119,16 @@ async function benchBullmq(): Promise<Result> {
       if (done === N) resolveDone();
     });
   }
+  const pids = { 'bench process (producer + workers)': process.pid };
+  const groups = { 'redis-server': /redis-server/ };
+  const cpuBefore = cpuSnapshot(pids, groups);
   const started = Date.now();
   await pool(Array.from({ length: N }, (_, i) => i), SUBMIT_CONCURRENCY, async (i) => {
     await queue.add('noop', {}, { jobId: `job-${i}`, attempts: 3, removeOnComplete: true });
   });
   await allDone;
   const seconds = (Date.now() - started) / 1000;
+  const cpuMsPerJob = cpuPerJob(cpuBefore, cpuSnapshot(pids, groups), N);
   for (const w of workers) await w.close();
   await queue.obliterate({ force: true });
   await queue.close();
@@ -113,6 +139,7 @@ async function benchBullmq(): Promise<Result> {
     throughput: N / seconds,
     latencyMs: summarize(latencies),
     memoryMiB: { 'bench process (bullmq workers)': peakRssMiB(process.pid) },
+    cpuMsPerJob,
   };
 }
 
@@ -125,6 +152,11 @@ async function main(): Promise<void> {
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const r of results) {
     console.log(`| ${r.system} | ${r.throughput.toFixed(0)} | ${r.latencyMs.p50.toFixed(1)} | ${r.latencyMs.p99.toFixed(1)} | ${r.latencyMs.max.toFixed(1)} | ${r.seconds.toFixed(1)} |`);
+  }
+  console.log('\nCPU per job (ms, user + system, from /proc):');
+  for (const r of results) {
+    const total = Object.values(r.cpuMsPerJob).reduce((a, b) => a + b, 0);
+    console.log(`  ${r.system}: total ${total.toFixed(2)}; ${Object.entries(r.cpuMsPerJob).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
   }
   console.log('\nPeak RSS (MiB):');
   for (const r of results) console.log(`  ${r.system}: ${Object.entries(r.memoryMiB).map(([k, v]) => `${k} ${v}`).join(', ')}`);

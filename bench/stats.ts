@@ -23,6 +23,35 @@ export function peakRssMiB(pid: number): number {
   }
 }
 
+/** CPU time (user + system) a process has used so far, in seconds, from /proc. */
+export function cpuSeconds(pid: number): number {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const stat: string = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds of every process whose command line matches `pattern` (e.g. the PostgreSQL backends). */
+export function cpuSecondsMatching(pattern: RegExp): number {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fs = require('node:fs') as typeof import('node:fs');
+  let total = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (pattern.test(cmd)) total += cpuSeconds(Number(entry));
+    } catch {
+      /* exited */
+    }
+  }
+  return total;
+}
+
 /** Runs `fn` over `items` with at most `limit` in flight. */
 export async function pool<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;

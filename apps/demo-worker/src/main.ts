@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     waitOnFirstConnect: true,
+    noAsyncTraces: true,
   });
   const workers = config.tenants().map(
     (tenant) =>

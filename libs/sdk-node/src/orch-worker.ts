@@ -107,6 +107,8 @@ export class OrchWorker {
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,
         waitOnFirstConnect: true,
+        // Capturing a stack per request costs more than the request on a busy worker.
+        noAsyncTraces: true,
       }));
     this.client = new WorkerClient({
       nc: this.nc,

@@ -37,7 +37,9 @@ export interface ServiceProcess {
 
 /** Runs a TypeScript entry point as a process (swc-node, path aliases). */
 export function spawnTs(entry: string, env: Record<string, string>, name = path.basename(entry)): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['-r', path.join(REPO_ROOT, 'scripts', 'register.cjs'), path.join(REPO_ROOT, entry)], {
+  // ORCH_TEST_NODE_ARGS passes extra node flags to every spawned process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+  const nodeArgs = (process.env['ORCH_TEST_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '-r', path.join(REPO_ROOT, 'scripts', 'register.cjs'), path.join(REPO_ROOT, entry)], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: process.env['ORCH_TEST_LOG_LEVEL'] ?? 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
