@@ -98,7 +98,7 @@ async function submitOrch(cluster: E2eCluster, key: string): Promise<void> {
 }
 
 async function benchBullmq(): Promise<Result> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const { Queue, Worker } = require('bullmq') as typeof import('bullmq');
   const connection = { host: '127.0.0.1', port: 6379 };
   const name = `bench-${Date.now()}`;

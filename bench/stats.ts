@@ -26,7 +26,7 @@ export function peakRssMiB(pid: number): number {
 /** CPU time (user + system) a process has used so far, in seconds, from /proc. */
 export function cpuSeconds(pid: number): number {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     const stat: string = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
@@ -37,7 +37,7 @@ export function cpuSeconds(pid: number): number {
 
 /** CPU seconds of every process whose command line matches `pattern` (e.g. the PostgreSQL backends). */
 export function cpuSecondsMatching(pattern: RegExp): number {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const fs = require('node:fs') as typeof import('node:fs');
   let total = 0;
   for (const entry of fs.readdirSync('/proc')) {

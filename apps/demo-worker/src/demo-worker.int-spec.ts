@@ -4,12 +4,12 @@ import { digestOf } from '@orch/domain';
 import { OrchClient } from '@orch/messaging';
 import { createTestDatabase, createTestNamespace, ServiceProcess, spawnTs, startService, TEST_NATS_URL, TestDatabase, TestNamespace, waitFor } from '@orch/testing';
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import { Pool } from 'pg';
 
 describe('demo-worker process', () => {
   let db: TestDatabase;
   let ns: TestNamespace;
-  let pg: Client;
+  let pg: Pool;
   let services: ServiceProcess[] = [];
   let client: OrchClient;
   let worker: ReturnType<typeof spawnTs>;
@@ -28,8 +28,7 @@ describe('demo-worker process', () => {
     services.push(await startService('ledger-writer', env));
     services.push(await startService('lease-broker', env));
     client = new OrchClient(ns.nc, ns.names);
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
+    pg = new Pool({ connectionString: db.url, max: 4 });
     worker = spawnTs('apps/demo-worker/src/main.ts', { NATS_URL: TEST_NATS_URL, ORCH_NAMESPACE: ns.names.namespace, DEMO_TENANTS: 'd1,d2', DEMO_CONCURRENCY: '2', DEMO_CLAIM_WAIT_MS: '1000' }, 'demo-worker');
   }, 120_000);
 
