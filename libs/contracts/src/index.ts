@@ -6,3 +6,4 @@ export * from './validate';
 export * from './jobs';
 export * from './events';
 export * from './wire';
+export * from './operator';
