@@ -55,9 +55,10 @@ async function benchOrch(): Promise<Result> {
   const cluster = new E2eCluster({ LOG_LEVEL: 'warn' });
   await cluster.start();
   try {
+    const token = await cluster.token({ tenant: 'bench', scopes: ['orch:operate'], sub: 'bench' });
     for (let w = 0; w < WORKERS; w++) await cluster.startWorker({ DEMO_TENANTS: 'bench', DEMO_CONCURRENCY: String(CONCURRENCY), LOG_LEVEL: 'warn' });
     // Warm-up: one job end to end.
-    await submitOrch(cluster, 'warmup');
+    await submitOrch(cluster, token, 'warmup');
     await waitFor(async () => (await cluster.pg.query(`SELECT 1 FROM ledger.jobs WHERE status = 'succeeded'`)).rowCount === 1, { timeoutMs: 30_000 });
     const pids: Record<string, number> = { bench: process.pid };
     for (const [name, s] of cluster.services) pids[name] = s.child.pid!;
@@ -65,7 +66,7 @@ async function benchOrch(): Promise<Result> {
     const groups = { postgres: /^postgres: /, 'nats-server': /nats-server/ };
     const cpuBefore = cpuSnapshot(pids, groups);
     const started = Date.now();
-    await pool(Array.from({ length: N }, (_, i) => i), SUBMIT_CONCURRENCY, async (i) => submitOrch(cluster, `job-${i}`));
+    await pool(Array.from({ length: N }, (_, i) => i), SUBMIT_CONCURRENCY, async (i) => submitOrch(cluster, token, `job-${i}`));
     const submitted = Date.now();
     await waitFor(
       async () => (await cluster.pg.query(`SELECT count(*)::int AS n FROM ledger.jobs WHERE status = 'succeeded'`)).rows[0].n === N + 1,
@@ -88,12 +89,16 @@ async function benchOrch(): Promise<Result> {
   }
 }
 
-async function submitOrch(cluster: E2eCluster, key: string): Promise<void> {
-  const res = await cluster.api('/api/v1/jobs', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'Idempotency-Key': key },
-    body: JSON.stringify({ tenant: 'bench', project: 'p1', jobType: 'demo.noop', payload: {} }),
-  });
+async function submitOrch(cluster: E2eCluster, token: string, key: string): Promise<void> {
+  const res = await cluster.api(
+    '/api/v1/jobs',
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'Idempotency-Key': key },
+      body: JSON.stringify({ project: 'p1', jobType: 'demo.noop', payload: {} }),
+    },
+    token,
+  );
   if (res.status !== 201) throw new Error(`submit ${key}: ${res.status} ${await res.text()}`);
 }
 

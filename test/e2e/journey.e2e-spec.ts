@@ -20,9 +20,12 @@ describe('one job journey through the real services (100 jobs, retries, dead let
     SCHEDULER_POLL_MS: '250',
   });
   const planned: Planned[] = [];
+  /** A producer's token for the tenant: submits (orch:operate) and reads (orch:read). */
+  let token: string;
 
   beforeAll(async () => {
     await cluster.start();
+    token = await cluster.token({ tenant: TENANT, scopes: ['orch:read', 'orch:operate'], sub: 'journey' });
   }, 180_000);
 
   afterAll(async () => {
@@ -34,13 +37,13 @@ describe('one job journey through the real services (100 jobs, retries, dead let
       method: 'POST',
       headers: { 'content-type': 'application/json', 'Idempotency-Key': key },
       body: JSON.stringify(body),
-    });
+    }, token);
     expect(res.status).toBe(201);
     return (await res.json()) as JobView;
   }
 
   async function getJob(id: string): Promise<JobView> {
-    const res = await cluster.api(`/api/v1/jobs/${id}`, { headers: { 'X-Orch-Tenant': TENANT } });
+    const res = await cluster.api(`/api/v1/jobs/${id}`, {}, token);
     expect(res.status).toBe(200);
     return (await res.json()) as JobView;
   }
@@ -123,7 +126,7 @@ describe('one job journey through the real services (100 jobs, retries, dead let
     // The victim lost its lease when its worker died and succeeded on a later attempt elsewhere.
     const victimJob = byId.get(victim.id)!;
     expect(victimJob.attempt).toBeGreaterThanOrEqual(2);
-    const res = await cluster.api(`/api/v1/jobs/${victim.id}/events`, { headers: { 'X-Orch-Tenant': TENANT } });
+    const res = await cluster.api(`/api/v1/jobs/${victim.id}/events`, {}, token);
     expect(res.status).toBe(200);
     const body = (await res.json()) as LedgerEventView[] | { items: LedgerEventView[] };
     const victimEvents = Array.isArray(body) ? body : body.items;

@@ -62,7 +62,7 @@ describe('the helm/orch chart, rendered and linted by the real Helm 4 binary', (
       otel: { endpoint: 'http://otel-collector:4318' },
       image: { digest: `sha256:${'a'.repeat(64)}` },
       imagePullSecrets: [{ name: 'regcred' }],
-      demoWorker: { enabled: true },
+      demoWorker: { enabled: true, nats: { nkeySeedSecret: 'orch-nats-demo' } },
       extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' }],
     });
     expect(r.stdout + r.stderr).toContain('0 chart(s) failed');
@@ -202,6 +202,29 @@ describe('the helm/orch chart, rendered and linted by the real Helm 4 binary', (
     expect(env(c, 'NATS_PASSWORD')?.valueFrom).toEqual({ secretKeyRef: { name: 'orch-nats', key: 'password' } });
   });
 
+  it('mounts the services\' nkey seed from nats.nkeySeedSecret and names the file in NATS_NKEY_SEED_FILE', () => {
+    const objects = render({ nats: { nkeySeedSecret: 'orch-nats-seed' } });
+    for (const d of ofKind<Deployment>(objects, 'Deployment')) {
+      const c = container(d);
+      expect(env(c, 'NATS_NKEY_SEED_FILE')?.value).toBe('/var/run/secrets/orch/nats/seed');
+      expect(env(c, 'NATS_USER')).toBeUndefined();
+      expect(c.volumeMounts).toContainEqual({ name: 'nats-nkey', mountPath: '/var/run/secrets/orch/nats', readOnly: true });
+      expect(d.spec.template.spec.volumes).toContainEqual({
+        name: 'nats-nkey',
+        secret: { secretName: 'orch-nats-seed', defaultMode: 0o440, items: [{ key: 'seed', path: 'seed' }] },
+      });
+    }
+  });
+
+  it('gives the demo worker a tenant\'s worker credentials as DEMO_NATS_*, never the services\' NATS credentials', () => {
+    const objects = render({ nats: { existingSecret: 'orch-nats' }, demoWorker: { enabled: true, tenants: 't1', nats: { existingSecret: 'orch-nats-t1' } } });
+    const c = container(named<Deployment>(objects, 'Deployment', fullname('demo-worker')));
+    expect(env(c, 'DEMO_NATS_USER')?.valueFrom).toEqual({ secretKeyRef: { name: 'orch-nats-t1', key: 'user' } });
+    expect(env(c, 'DEMO_NATS_PASSWORD')?.valueFrom).toEqual({ secretKeyRef: { name: 'orch-nats-t1', key: 'password' } });
+    expect(env(c, 'NATS_USER')).toBeUndefined();
+    expect(env(c, 'NATS_PASSWORD')).toBeUndefined();
+  });
+
   it('hands the replica count to an autoscaling/v2 HPA when hpa is enabled', () => {
     const objects = render({ services: { scheduler: { hpa: { enabled: true, minReplicas: 3, maxReplicas: 9, targetCPUUtilizationPercentage: 60 } } } });
     const hpa = named<Hpa>(objects, 'HorizontalPodAutoscaler', fullname('scheduler'));
@@ -275,6 +298,8 @@ describe('the helm/orch chart, rendered and linted by the real Helm 4 binary', (
       ['an unknown service', { services: { billing: { enabled: true } } }, "additional properties 'billing' not allowed"],
       ['an Ingress on an internal service', { services: { scheduler: { ingress: { enabled: true } } } }, "additional properties 'ingress' not allowed"],
       ['credentials in nats.url (it lands in a ConfigMap)', { nats: { url: 'nats://orch:s3cret@nats:4222' } }, "at '/nats/url'"],
+      ['both a password and an nkey seed Secret for the services', { nats: { existingSecret: 'a', nkeySeedSecret: 'b' } }, "at '/nats/nkeySeedSecret'"],
+      ['both a password and an nkey seed Secret for the demo worker', { demoWorker: { enabled: true, nats: { existingSecret: 'a', nkeySeedSecret: 'b' } } }, "at '/demoWorker/nats/nkeySeedSecret'"],
       ['no DATABASE_URL source at all', { postgres: { url: '', existingSecret: '' } }, "at '/postgres'"],
       ['a SHUTDOWN_GRACE_MS the services would reject', { shutdownGraceMs: 200_000 }, "at '/shutdownGraceMs'"],
       ['an ORCH_NAMESPACE the services would reject', { orchNamespace: 'Orch-Prod' }, "at '/orchNamespace'"],

@@ -1,24 +1,30 @@
 import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { AuthModule, authOptionsFromConfig } from '@orch/auth';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { orchNames } from '@orch/contracts';
-import { MessagingModule, NATS_CONNECTION, natsReadinessCheck } from '@orch/messaging';
+import { MessagingModule, NATS_CONNECTION, natsReadinessCheck, natsConnectOptions } from '@orch/messaging';
 import { LEDGER_DATA_SOURCE, LedgerDataModule, postgresReadinessCheck } from '@orch/persistence';
 import { HealthModule } from '@orch/service-kit';
 import { OrchLoggerModule } from '@orch/telemetry';
 import type { DataSource } from 'typeorm';
 import { ApiConfig } from './config';
+import { RateLimitInterceptor } from './http/rate-limit.interceptor';
+import { TenantRateLimiter } from './http/tenant-rate-limiter';
 import { JobsModule } from './jobs/jobs.module';
 
 /**
  * The api (control plane): REST in front of the ledger. It owns nothing durable:
  * changes go to ledger-writer as NATS commands, reads use a read-only pool
- * (never migrates; ledger-writer owns the schema).
+ * (never migrates; ledger-writer owns the schema). Every route but the probes
+ * needs a bearer token (AuthModule) and is rate limited per tenant.
  */
 export function apiModule(config: ApiConfig) {
   @Module({
     imports: [
       OrchLoggerModule.forRoot({ serviceName: 'api', level: config.LOG_LEVEL }),
-      MessagingModule.forRoot({ connection: { url: config.NATS_URL, name: 'api' }, names: orchNames(config.ORCH_NAMESPACE) }),
+      AuthModule.forRoot(authOptionsFromConfig(config)),
+      MessagingModule.forRoot({ connection: natsConnectOptions(config, 'api'), names: orchNames(config.ORCH_NAMESPACE) }),
       LedgerDataModule.forRoot({
         url: config.DATABASE_URL,
         applicationName: 'orch-api',
@@ -31,6 +37,10 @@ export function apiModule(config: ApiConfig) {
       }),
       { module: class ApiConfigModule {}, global: true, providers: [{ provide: ApiConfig, useValue: config }], exports: [ApiConfig] },
       JobsModule,
+    ],
+    providers: [
+      { provide: TenantRateLimiter, useValue: new TenantRateLimiter({ ratePerSecond: config.API_RATE_LIMIT_RPS, burst: config.API_RATE_LIMIT_BURST }) },
+      { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
     ],
   })
   class ApiModule {}

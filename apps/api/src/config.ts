@@ -1,5 +1,6 @@
-import { BaseServiceConfig, IsPortNumber } from '@orch/service-kit';
-import { IsInt, Max, Min } from 'class-validator';
+import { AuthServiceConfig } from '@orch/auth';
+import { IsPortNumber } from '@orch/service-kit';
+import { IsInt, IsNumber, Max, Min } from 'class-validator';
 
 /** Default `HTTP_PORT` of the api. */
 export const API_HTTP_PORT_DEFAULT = 8080;
@@ -11,9 +12,13 @@ export const API_MAX_BODY_DEFAULT_BYTES = 1_048_576;
 export const API_COMMAND_TIMEOUT_DEFAULT_MS = 10_000;
 /** Default `DB_POOL_SIZE` of the read-only ledger pool. */
 export const API_DB_POOL_SIZE_DEFAULT = 10;
+/** Default `API_RATE_LIMIT_RPS`: requests per second per tenant, per api replica. */
+export const API_RATE_LIMIT_DEFAULT_RPS = 50;
+/** Default `API_RATE_LIMIT_BURST`: requests a tenant may send at once after a quiet period. */
+export const API_RATE_LIMIT_BURST_DEFAULT = 100;
 
-/** api (control plane) configuration: environment variables, validated at boot. */
-export class ApiConfig extends BaseServiceConfig {
+/** api (control plane) configuration: environment variables, validated at boot (AUTH_* from AuthServiceConfig). */
+export class ApiConfig extends AuthServiceConfig {
   @IsPortNumber()
   HTTP_PORT: number = API_HTTP_PORT_DEFAULT;
 
@@ -31,4 +36,12 @@ export class ApiConfig extends BaseServiceConfig {
 
   @IsInt() @Min(2) @Max(100)
   DB_POOL_SIZE: number = API_DB_POOL_SIZE_DEFAULT;
+
+  /** Sustained requests per second each tenant may send to one api replica (429 `rate_limited` above). */
+  @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0.01) @Max(1_000_000)
+  API_RATE_LIMIT_RPS: number = API_RATE_LIMIT_DEFAULT_RPS;
+
+  /** Requests each tenant may send at once (bucket capacity; `X-RateLimit-Limit`). */
+  @IsInt() @Min(1) @Max(10_000_000)
+  API_RATE_LIMIT_BURST: number = API_RATE_LIMIT_BURST_DEFAULT;
 }

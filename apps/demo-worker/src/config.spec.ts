@@ -21,4 +21,18 @@ describe('demo-worker configuration', () => {
     expect(() => parseEnv(DemoWorkerConfig, { DEMO_CONCURRENCY: '0' })).toThrow(/DEMO_CONCURRENCY/);
     expect(() => parseEnv(DemoWorkerConfig, { DEMO_LEASE_MS: '10' })).toThrow(/DEMO_LEASE_MS/);
   });
+
+  it('connects without credentials by default, and with the DEMO_NATS_* worker credentials when given', () => {
+    expect(parseEnv(DemoWorkerConfig, {}).connection()).toEqual({ servers: 'nats://127.0.0.1:4222' });
+    expect(parseEnv(DemoWorkerConfig, { DEMO_NATS_USER: 'orch-worker-t1', DEMO_NATS_PASSWORD: 'pw' }).connection()).toMatchObject({ user: 'orch-worker-t1', pass: 'pw' });
+    expect(parseEnv(DemoWorkerConfig, { DEMO_NATS_NKEY_SEED_FILE: '/s/seed' }).connection()).toMatchObject({ nkeySeedFile: '/s/seed' });
+    // The services' variables are not the worker's: a shared environment must not hand them over.
+    expect(parseEnv(DemoWorkerConfig, { NATS_USER: 'orch-services', NATS_PASSWORD: 'pw' }).connection()).toEqual({ servers: 'nats://127.0.0.1:4222' });
+  });
+
+  it('refuses half a password login and two mechanisms at once', () => {
+    expect(() => parseEnv(DemoWorkerConfig, { DEMO_NATS_USER: 'u' })).toThrow(/DEMO_NATS_PASSWORD must be set when DEMO_NATS_USER is/);
+    expect(() => parseEnv(DemoWorkerConfig, { DEMO_NATS_PASSWORD: 'pw' })).toThrow(/DEMO_NATS_USER must be set/);
+    expect(() => parseEnv(DemoWorkerConfig, { DEMO_NATS_USER: 'u', DEMO_NATS_PASSWORD: 'pw', DEMO_NATS_CREDS_FILE: '/c' })).toThrow(/must not be combined with/);
+  });
 });

@@ -1,4 +1,3 @@
-import { connect } from '@nats-io/transport-node';
 import { parseEnv } from '@orch/service-kit';
 import { OrchWorker, WorkerLogger } from '@orch/sdk-node';
 import { createLogger } from '@orch/telemetry';
@@ -16,18 +15,11 @@ async function main(): Promise<void> {
     warn: (msg, fields) => log.warn(fields ?? {}, msg),
     error: (msg, fields) => log.error(fields ?? {}, msg),
   };
-  const nc = await connect({
-    servers: config.NATS_URL.split(',').map((s) => s.trim()),
-    name: 'demo-worker',
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 500,
-    waitOnFirstConnect: true,
-    noAsyncTraces: true,
-  });
   const workers = config.tenants().map(
     (tenant) =>
+      // Its own connection per tenant: the tenant's credentials and inbox prefix (_INBOX_<tenant>).
       new OrchWorker({
-        nc,
+        ...config.connection(),
         namespace: config.ORCH_NAMESPACE,
         tenant,
         handlers: demoHandlers(),
@@ -54,7 +46,6 @@ async function main(): Promise<void> {
     stopping = true;
     lifecycle.info({ signal }, 'demo-worker stopping');
     await Promise.all(workers.map((w) => w.stop({ graceMs: config.DEMO_STOP_GRACE_MS })));
-    await nc.drain().catch(() => undefined);
     lifecycle.info({}, 'demo-worker stopped');
     process.exit(0);
   };

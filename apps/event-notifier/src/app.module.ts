@@ -1,29 +1,43 @@
 import { Module } from '@nestjs/common';
+import { AuthModule, authOptionsFromConfig } from '@orch/auth';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { orchNames } from '@orch/contracts';
-import { MessagingModule, NATS_CONNECTION, natsReadinessCheck } from '@orch/messaging';
+import { MessagingModule, NATS_CONNECTION, natsReadinessCheck, natsConnectOptions } from '@orch/messaging';
+import { NOTIFY_DATA_SOURCE, NotifyDataModule, postgresReadinessCheck } from '@orch/persistence';
 import { HealthModule } from '@orch/service-kit';
 import { OrchLoggerModule } from '@orch/telemetry';
+import type { DataSource } from 'typeorm';
 import { EventNotifierConfig } from './config';
 import { NotifierController } from './notifier/notifier.controller';
 import { NotifierService } from './notifier/notifier.service';
 import { SseController } from './sse/sse.controller';
 import { SseService } from './sse/sse.service';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * The event-notifier: relays ledger events as `orch.event.v1` notifier events
- * (NOTIFY stream) and serves them as SSE. Needs only NATS for now; the `notify`
- * schema (webhook subscriptions) comes later.
+ * (NOTIFY stream), serves them as SSE, and delivers them to webhooks (owner of
+ * the `notify` schema in PostgreSQL).
  */
 export function eventNotifierModule(config: EventNotifierConfig) {
   @Module({
     imports: [
       OrchLoggerModule.forRoot({ serviceName: 'event-notifier', level: config.LOG_LEVEL }),
-      MessagingModule.forRoot({ connection: { url: config.NATS_URL, name: 'event-notifier' }, names: orchNames(config.ORCH_NAMESPACE) }),
-      HealthModule.forRootAsync({
-        inject: [NATS_CONNECTION],
-        useFactory: (nc: NatsConnection) => [natsReadinessCheck(nc)],
+      // The SSE route needs a bearer token; NATS handlers are not affected by the guard.
+      AuthModule.forRoot(authOptionsFromConfig(config)),
+      MessagingModule.forRoot({ connection: natsConnectOptions(config, 'event-notifier'), names: orchNames(config.ORCH_NAMESPACE) }),
+      // Owner of the notify schema (webhooks): runs its migrations at boot.
+      NotifyDataModule.forRoot({
+        url: config.DATABASE_URL,
+        applicationName: 'orch-event-notifier',
+        poolSize: config.NOTIFY_DB_POOL_SIZE,
+        migrate: true,
       }),
+      HealthModule.forRootAsync({
+        inject: [NATS_CONNECTION, NOTIFY_DATA_SOURCE],
+        useFactory: (nc: NatsConnection, ds: DataSource) => [natsReadinessCheck(nc), postgresReadinessCheck(ds)],
+      }),
+      WebhooksModule.forRoot(config),
     ],
     controllers: [NotifierController, SseController],
     providers: [{ provide: EventNotifierConfig, useValue: config }, NotifierService, SseService],

@@ -1,23 +1,24 @@
 import { Module } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { orchNames } from '@orch/contracts';
-import { MessagingModule, NATS_CONNECTION, natsReadinessCheck } from '@orch/messaging';
+import { MessagingModule, NATS_CONNECTION, natsReadinessCheck, natsConnectOptions } from '@orch/messaging';
 import { LEDGER_DATA_SOURCE, LedgerDataModule, postgresReadinessCheck } from '@orch/persistence';
 import { HealthModule } from '@orch/service-kit';
 import { OrchLoggerModule } from '@orch/telemetry';
 import type { DataSource } from 'typeorm';
+import { CancelNoticesService } from './cancel/cancel-notices.service';
 import { LeaseBrokerConfig } from './config';
 import { DispatchFeeds } from './dispatch/dispatch-feeds';
 import { ReaperService } from './reaper/reaper.service';
 import { ClaimService } from './worker/claim.service';
 import { WorkerController } from './worker/worker.controller';
 
-/** The lease-broker: serves the worker protocol and reaps expired leases; reads the ledger read-only. */
+/** The lease-broker: serves the worker protocol, reaps expired leases and relays cancel notices; reads the ledger read-only. */
 export function leaseBrokerModule(config: LeaseBrokerConfig) {
   @Module({
     imports: [
       OrchLoggerModule.forRoot({ serviceName: 'lease-broker', level: config.LOG_LEVEL }),
-      MessagingModule.forRoot({ connection: { url: config.NATS_URL, name: 'lease-broker' }, names: orchNames(config.ORCH_NAMESPACE) }),
+      MessagingModule.forRoot({ connection: natsConnectOptions(config, 'lease-broker'), names: orchNames(config.ORCH_NAMESPACE) }),
       LedgerDataModule.forRoot({
         url: config.DATABASE_URL,
         applicationName: 'orch-lease-broker',
@@ -30,7 +31,7 @@ export function leaseBrokerModule(config: LeaseBrokerConfig) {
       }),
     ],
     controllers: [WorkerController],
-    providers: [{ provide: LeaseBrokerConfig, useValue: config }, DispatchFeeds, ClaimService, ReaperService],
+    providers: [{ provide: LeaseBrokerConfig, useValue: config }, DispatchFeeds, ClaimService, ReaperService, CancelNoticesService],
   })
   class LeaseBrokerModule {}
   return LeaseBrokerModule;

@@ -6,7 +6,7 @@ async function main(): Promise<void> {
   const config = parseEnv(LeaseBrokerConfig);
   startTelemetry({ serviceName: 'lease-broker', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const { bootstrapService } = await import('@orch/service-kit');
-  const { JetStreamServer } = await import('@orch/messaging');
+  const { JetStreamServer, natsConnectOptions } = await import('@orch/messaging');
   const { orchNames } = await import('@orch/contracts');
   const { leaseBrokerModule } = await import('./app.module');
   const { DispatchFeeds } = await import('./dispatch/dispatch-feeds');
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
     microservices: [
       new JetStreamServer({
-        connection: { url: config.NATS_URL, name: 'lease-broker' },
+        connection: natsConnectOptions(config, 'lease-broker'),
         names: orchNames(config.ORCH_NAMESPACE),
         service: 'lease-broker',
       }),

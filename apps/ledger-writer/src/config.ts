@@ -1,6 +1,9 @@
 import { BaseServiceConfig } from '@orch/service-kit';
 import { IsInt, IsNumber, Max, Min } from 'class-validator';
 
+/** Default `CANCEL_GRACE_MS`. */
+export const CANCEL_GRACE_DEFAULT_MS = 30_000;
+
 /** ledger-writer configuration (environment variables, validated at boot). */
 export class LedgerWriterConfig extends BaseServiceConfig {
   @IsInt() @Min(0) @Max(65535)
@@ -28,6 +31,14 @@ export class LedgerWriterConfig extends BaseServiceConfig {
 
   @IsNumber() @Min(0) @Max(1)
   BACKOFF_JITTER = 0.5;
+
+  /**
+   * How long the worker of a leased/running job has, after a cancel request,
+   * to stop and report: its lease is capped at request time + this, and the
+   * job ends `canceled` when it runs out.
+   */
+  @IsInt() @Min(1_000) @Max(3_600_000)
+  CANCEL_GRACE_MS: number = CANCEL_GRACE_DEFAULT_MS;
 
   @IsInt() @Min(2) @Max(100)
   DB_POOL_SIZE = 10;

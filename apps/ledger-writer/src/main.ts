@@ -6,7 +6,7 @@ async function main(): Promise<void> {
   const config = parseEnv(LedgerWriterConfig);
   startTelemetry({ serviceName: 'ledger-writer', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const { bootstrapService } = await import('@orch/service-kit');
-  const { JetStreamServer } = await import('@orch/messaging');
+  const { JetStreamServer, natsConnectOptions } = await import('@orch/messaging');
   const { orchNames } = await import('@orch/contracts');
   const { ledgerWriterModule } = await import('./app.module');
   await bootstrapService({
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
     microservices: [
       new JetStreamServer({
-        connection: { url: config.NATS_URL, name: 'ledger-writer' },
+        connection: natsConnectOptions(config, 'ledger-writer'),
         names: orchNames(config.ORCH_NAMESPACE),
         service: 'ledger-writer',
       }),

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { orchNames } from '@orch/contracts';
-import { MessagingModule, NATS_CONNECTION, natsReadinessCheck } from '@orch/messaging';
+import { MessagingModule, NATS_CONNECTION, natsReadinessCheck, natsConnectOptions } from '@orch/messaging';
 import { HealthModule } from '@orch/service-kit';
 import { OrchLoggerModule } from '@orch/telemetry';
 import { ADMISSION_POLICY, AllowAllPolicy } from './admission/admission-policy';
@@ -15,7 +15,7 @@ export function rateLimiterModule(config: RateLimiterConfig) {
       OrchLoggerModule.forRoot({ serviceName: 'rate-limiter', level: config.LOG_LEVEL }),
       // It reads and writes no stream, so it leaves stream creation to the services that do.
       MessagingModule.forRoot({
-        connection: { url: config.NATS_URL, name: 'rate-limiter' },
+        connection: natsConnectOptions(config, 'rate-limiter'),
         names: orchNames(config.ORCH_NAMESPACE),
         ensureStreams: false,
       }),

@@ -1,5 +1,5 @@
 import { orchNames } from '@orch/contracts';
-import { JetStreamServer } from '@orch/messaging';
+import { JetStreamServer, natsConnectOptions } from '@orch/messaging';
 import { bootstrapService, RunningService } from '@orch/service-kit';
 import { rateLimiterModule } from './app.module';
 import { RateLimiterConfig } from './config';
@@ -15,7 +15,7 @@ export function startRateLimiter(config: RateLimiterConfig, opts: { handleSignal
     handleSignals: opts.handleSignals,
     microservices: [
       new JetStreamServer({
-        connection: { url: config.NATS_URL, name: 'rate-limiter' },
+        connection: natsConnectOptions(config, 'rate-limiter'),
         names: orchNames(config.ORCH_NAMESPACE),
         service: 'rate-limiter',
       }),

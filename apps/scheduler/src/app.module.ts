@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { orchNames } from '@orch/contracts';
-import { MessagingModule, NATS_CONNECTION, natsReadinessCheck } from '@orch/messaging';
+import { MessagingModule, NATS_CONNECTION, natsReadinessCheck, natsConnectOptions } from '@orch/messaging';
 import { LEDGER_DATA_SOURCE, LedgerDataModule, postgresReadinessCheck } from '@orch/persistence';
 import { HealthModule } from '@orch/service-kit';
 import { OrchLoggerModule } from '@orch/telemetry';
@@ -16,7 +16,7 @@ export function schedulerModule(config: SchedulerConfig) {
       OrchLoggerModule.forRoot({ serviceName: 'scheduler', level: config.LOG_LEVEL }),
       // Commands and core subscriptions only; the ledger-writer creates the streams it publishes to.
       MessagingModule.forRoot({
-        connection: { url: config.NATS_URL, name: 'scheduler' },
+        connection: natsConnectOptions(config, 'scheduler'),
         names: orchNames(config.ORCH_NAMESPACE),
         ensureStreams: false,
       }),

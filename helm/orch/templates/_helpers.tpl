@@ -155,19 +155,54 @@ checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256
       key: {{ include "orch.postgresSecretKey" . }}
 {{- end }}
 
-{{/* NATS credentials from nats.existingSecret, when set. */}}
+{{/* The services' NATS credentials (values nats.*): NATS_USER/NATS_PASSWORD or NATS_NKEY_SEED_FILE. */}}
 {{- define "orch.natsEnv" -}}
-{{- if .Values.nats.existingSecret -}}
-- name: NATS_USER
+{{- include "orch.natsCredentialsEnv" (dict "nats" .Values.nats "prefix" "NATS") | trim }}
+{{- end }}
+
+{{/*
+NATS credentials of a container. Argument: (dict "nats" <credentials values> "prefix" "NATS" or "DEMO_NATS").
+existingSecret gives <prefix>_USER and <prefix>_PASSWORD; nkeySeedSecret is mounted by "orch.natsSeedVolume"
+and named by <prefix>_NKEY_SEED_FILE (read at every reconnect, so a rotated Secret needs no restart).
+*/}}
+{{- define "orch.natsCredentialsEnv" -}}
+{{- if .nats.existingSecret }}
+- name: {{ .prefix }}_USER
   valueFrom:
     secretKeyRef:
-      name: {{ .Values.nats.existingSecret }}
-      key: {{ .Values.nats.userKey }}
-- name: NATS_PASSWORD
+      name: {{ .nats.existingSecret }}
+      key: {{ .nats.userKey }}
+- name: {{ .prefix }}_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ .Values.nats.existingSecret }}
-      key: {{ .Values.nats.passwordKey }}
+      name: {{ .nats.existingSecret }}
+      key: {{ .nats.passwordKey }}
+{{- end }}
+{{- if .nats.nkeySeedSecret }}
+- name: {{ .prefix }}_NKEY_SEED_FILE
+  value: /var/run/secrets/orch/nats/seed
+{{- end }}
+{{- end }}
+
+{{/* The nkey seed Secret as a volume (only its seed key), when set. Argument: the credentials values. */}}
+{{- define "orch.natsSeedVolume" -}}
+{{- if .nkeySeedSecret }}
+- name: nats-nkey
+  secret:
+    secretName: {{ .nkeySeedSecret }}
+    # 0440 (in decimal: YAML 1.1 and 1.2 parsers disagree on 0440): readable by the pod's fsGroup, not by the world.
+    defaultMode: 288
+    items:
+      - key: {{ .nkeySeedKey }}
+        path: seed
+{{- end }}
+{{- end }}
+
+{{- define "orch.natsSeedVolumeMount" -}}
+{{- if .nkeySeedSecret }}
+- name: nats-nkey
+  mountPath: /var/run/secrets/orch/nats
+  readOnly: true
 {{- end }}
 {{- end }}
 

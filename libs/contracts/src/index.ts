@@ -7,3 +7,5 @@ export * from './jobs';
 export * from './events';
 export * from './wire';
 export * from './operator';
+export * from './operator-commands';
+export * from './webhooks';

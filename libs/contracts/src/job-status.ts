@@ -35,6 +35,8 @@ export const EventType = {
   succeeded: 'job.succeeded',
   failed: 'job.failed',
   canceled: 'job.canceled',
+  /** An operator asked to cancel a leased/running job; not a transition (the job keeps its status). */
+  cancelRequested: 'job.cancel_requested',
   timedOut: 'job.timed_out',
   deadLettered: 'job.dead_lettered',
   log: 'job.log',
@@ -60,5 +62,9 @@ export const TransitionReason = {
   leaseExpired: 'lease_expired',
   attemptsExhausted: 'attempts_exhausted',
   nonRetryable: 'non_retryable',
+  /** An operator canceled the job (at once, or its worker stopped after a cancel request). */
+  canceledByOperator: 'canceled_by_operator',
+  /** A cancel was requested and the worker did not report before the grace deadline (its lease ran out). */
+  cancelGraceExpired: 'cancel_grace_expired',
 } as const;
 export type TransitionReason = (typeof TransitionReason)[keyof typeof TransitionReason];

@@ -31,8 +31,13 @@ export const JobLimits = {
 
 /** `POST /api/v1/jobs` body. */
 export class SubmitJobRequest {
+  /**
+   * Optional: the tenant comes from the caller's token. When given it must be
+   * that tenant (the api answers 403 otherwise), so old clients keep working.
+   */
+  @IsOptional()
   @Matches(ID_TOKEN_PATTERN, { message: 'tenant must match ^[a-z0-9][a-z0-9_-]{0,62}$' })
-  tenant!: string;
+  tenant?: string;
 
   @Matches(ID_TOKEN_PATTERN, { message: 'project must match ^[a-z0-9][a-z0-9_-]{0,62}$' })
   project!: string;
@@ -60,7 +65,11 @@ export class SubmitJobRequest {
   runAt?: string;
 }
 
-/** Ledger command `submit`: a validated request plus what the api adds. */
+/**
+ * Ledger command `submit`: a validated request plus what the api adds. The api
+ * always fills `tenant` with the caller's tenant; the job belongs to the
+ * envelope's tenant regardless.
+ */
 export class SubmitJobCommand extends SubmitJobRequest {
   @IsString()
   @MaxLength(JobLimits.idempotencyKeyMaxLength)
@@ -101,6 +110,8 @@ export interface JobView {
   eligibleAt: string | null;
   lease: { leaseId: string; fencingToken: number; expiresAt: string; workerId: string } | null;
   progress: { percent: number | null; message: string | null } | null;
+  /** Set once an operator asked to cancel the job while it was leased or running (see CancelJobCommand). */
+  cancel: { requestedAt: string; reason: string; deadline: string | null } | null;
   correlationId: string;
   idempotencyKey: string;
   createdAt: string;
@@ -251,8 +262,11 @@ export class HeartbeatRequest extends FencedRequest {
   leaseMs?: number;
 }
 
+/** Reply of `start`, `heartbeat` and `progress`. */
 export interface LeaseResult {
+  /** The lease's new end; never past the cancel deadline once a cancel was requested. */
   leaseExpiresAt: string;
+  /** An operator asked to cancel the job: stop, then report `fail` (code `canceled`) or `complete`. */
   cancelRequested: boolean;
 }
 

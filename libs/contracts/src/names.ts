@@ -33,6 +33,10 @@ export const LedgerVerbs = [
   'expire',
   'admit',
   'promote',
+  // Control plane (issue 3): contracts in operator-commands.ts.
+  'cancel',
+  'submit-batch',
+  'audit',
 ] as const;
 export type LedgerVerb = (typeof LedgerVerbs)[number];
 
@@ -101,4 +105,14 @@ export function orchNames(namespace: string = DEFAULT_NAMESPACE): OrchNames {
     workerAll: (verb) => `${ns}.worker.*.${verb}`,
     cancel: (tenant, jobId) => `${ns}.cancel.${tenant}.${jobId}`,
   };
+}
+
+/**
+ * Inbox prefix of a tenant's worker connections (`_INBOX_<tenant>`): replies to
+ * its requests and acks of its JetStream publishes arrive under it, so NATS
+ * permissions can confine the worker's subscriptions to `_INBOX_<tenant>.>`.
+ */
+export function workerInboxPrefix(tenant: string): string {
+  if (!ID_TOKEN_PATTERN.test(tenant)) throw new Error(`invalid tenant "${tenant}": expected ${ID_TOKEN_PATTERN}`);
+  return `_INBOX_${tenant}`;
 }

@@ -57,4 +57,49 @@ describe('hash chain', () => {
     const events = chain(5);
     expect(verifyChain(events.slice(2), events[1].hash, 2)).toMatchObject({ ok: true, count: 3 });
   });
+
+  describe('with audit entries (a chain of another shape)', () => {
+    function auditChain(n: number) {
+      const out: { seq: number; prevHash: string; hash: string; [k: string]: unknown }[] = [];
+      let prev = GENESIS_HASH;
+      for (let i = 1; i <= n; i++) {
+        const body = {
+          tenant: 't1',
+          seq: i,
+          project: i % 2 ? null : 'p1',
+          id: `00000000-0000-7000-8000-0000000000a${i}`,
+          occurredAt: `2026-11-23T10:00:0${i}.000Z`,
+          actor: { subject: 'alice', scopes: ['orch:operate'] },
+          action: 'job.cancel',
+          targetType: 'job',
+          targetId: `j${i}`,
+          reason: 'stuck',
+          ticket: null,
+          before: { status: 'queued' },
+          after: { status: 'canceled' },
+        };
+        const hash = chainHash(prev, body);
+        out.push({ ...body, prevHash: prev, hash });
+        prev = hash;
+      }
+      return out;
+    }
+
+    it('verifies an intact audit chain with nullable fields', () => {
+      const entries = auditChain(4);
+      expect(verifyChain(entries)).toEqual({ ok: true, count: 4, head: entries[3].hash });
+    });
+
+    it('detects an edited before/after state', () => {
+      const entries = auditChain(3);
+      entries[1] = { ...entries[1], after: { status: 'queued' } };
+      expect(verifyChain(entries)).toMatchObject({ ok: false, seq: 2, reason: expect.stringMatching(/content/) });
+    });
+
+    it('detects a changed ticket (null and absent are different content)', () => {
+      const entries = auditChain(2);
+      const { ticket: _t, ...withoutTicket } = entries[0];
+      expect(verifyChain([withoutTicket as (typeof entries)[number], entries[1]])).toMatchObject({ ok: false, seq: 1 });
+    });
+  });
 });

@@ -21,6 +21,16 @@ export function digestOf(value: unknown): string {
 /** The hash a chain starts from for every tenant. */
 export const GENESIS_HASH = '0'.repeat(64);
 
+/**
+ * One link of a per-tenant hash chain (job events, audit entries): a body with
+ * a contiguous `seq`, plus the hash it links to and its own hash.
+ */
+export interface ChainLink {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
 /** The hashed content of a ledger event (everything but the hashes). */
 export interface ChainedEventBody {
   tenant: string;
@@ -35,30 +45,33 @@ export interface ChainedEventBody {
   data: unknown;
 }
 
-/** `hash = sha256(prevHash + "\n" + canonicalJson(body))`. */
-export function chainHash(prevHash: string, body: ChainedEventBody): string {
+/**
+ * `hash = sha256(prevHash + "\n" + canonicalJson(body))`, where `body` is the
+ * entry without its two hashes (a job event, an audit entry, …). The body must
+ * be plain JSON data: what is hashed is what is stored and read back.
+ */
+export function chainHash(prevHash: string, body: object): string {
   return sha256Hex(`${prevHash}\n${canonicalJson(body)}`);
 }
 
-export interface ChainedEvent extends ChainedEventBody {
-  prevHash: string;
-  hash: string;
-}
+/** A ledger event with its chain hashes. */
+export interface ChainedEvent extends ChainedEventBody, ChainLink {}
 
 export type ChainVerdict = { ok: true; count: number; head: string } | { ok: false; seq: number; reason: string };
 
 /**
- * Verifies one tenant's events in seq order, starting from `startHash` at
- * `startSeq` (genesis by default): contiguous seq, linked prevHash, recomputed hash.
+ * Verifies one tenant's chain (job events or audit entries) in seq order,
+ * starting from `startHash` at `startSeq` (genesis by default): contiguous seq,
+ * linked prevHash, and each hash recomputed from the entry's other fields.
  */
-export function verifyChain(
-  events: readonly ChainedEvent[],
+export function verifyChain<T extends ChainLink>(
+  entries: readonly T[],
   startHash: string = GENESIS_HASH,
   startSeq = 0,
 ): ChainVerdict {
   let prev = startHash;
   let expectSeq = startSeq + 1;
-  for (const e of events) {
+  for (const e of entries) {
     if (e.seq !== expectSeq) return { ok: false, seq: e.seq, reason: `expected seq ${expectSeq}, found ${e.seq}` };
     if (e.prevHash !== prev) return { ok: false, seq: e.seq, reason: 'prevHash does not match the previous hash' };
     const { prevHash: _p, hash, ...body } = e;
@@ -67,5 +80,5 @@ export function verifyChain(
     prev = hash;
     expectSeq += 1;
   }
-  return { ok: true, count: events.length, head: prev };
+  return { ok: true, count: entries.length, head: prev };
 }

@@ -3,3 +3,4 @@ export * from './backoff';
 export * from './failure';
 export * from './fencing';
 export * from './hash-chain';
+export * from './token-bucket';

@@ -8,3 +8,4 @@ export * from './server';
 export * from './messaging.module';
 export * from './readiness';
 export * from './consumers';
+export * from './nats-server-config';

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { JobEntity } from './entities/job.entity';
 import { DeadLetterEntity, JobEventEntity } from './entities/job-event.entity';
 import { LedgerInit1763800000000 } from './migrations/1763800000000-ledger-init';
+import { LedgerControlPlane1763900000000 } from './migrations/1763900000000-control-plane';
 
 /** Options for {@link createLedgerDataSource}. */
 export interface LedgerDataSourceOptions {
@@ -16,7 +17,7 @@ export interface LedgerDataSourceOptions {
 /** Entities of the ledger schema. */
 export const LEDGER_ENTITIES = [JobEntity, JobEventEntity, DeadLetterEntity];
 /** Migrations of the ledger schema, in order. */
-export const LEDGER_MIGRATIONS = [LedgerInit1763800000000];
+export const LEDGER_MIGRATIONS = [LedgerInit1763800000000, LedgerControlPlane1763900000000];
 
 /**
  * A TypeORM data source for the ledger schema. Never `synchronize`: the schema

@@ -5,4 +5,6 @@ export * from './ledger-reader';
 export { JobEntity } from './entities/job.entity';
 export { JobEventEntity, DeadLetterEntity } from './entities/job-event.entity';
 export { LedgerInit1763800000000 } from './migrations/1763800000000-ledger-init';
+export { LedgerControlPlane1763900000000 } from './migrations/1763900000000-control-plane';
 export * from './ledger-data.module';
+export * from './notify';

@@ -33,6 +33,12 @@ export interface JobRow {
   updatedAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** When an operator asked to cancel the job while it was leased or running. */
+  cancelRequestedAt: Date | null;
+  /** The operator's reason for that cancel. */
+  cancelReason: string | null;
+  /** The lease ends by then at the latest (cancel grace). */
+  cancelDeadline: Date | null;
 }
 
 const COLUMNS: [keyof JobRow, string][] = [
@@ -67,8 +73,21 @@ const COLUMNS: [keyof JobRow, string][] = [
   ['updatedAt', 'updated_at'],
   ['startedAt', 'started_at'],
   ['finishedAt', 'finished_at'],
+  ['cancelRequestedAt', 'cancel_requested_at'],
+  ['cancelReason', 'cancel_reason'],
+  ['cancelDeadline', 'cancel_deadline'],
 ];
-const DATE_FIELDS = new Set<keyof JobRow>(['runAt', 'eligibleAt', 'leaseExpiresAt', 'createdAt', 'updatedAt', 'startedAt', 'finishedAt']);
+const DATE_FIELDS = new Set<keyof JobRow>([
+  'runAt',
+  'eligibleAt',
+  'leaseExpiresAt',
+  'createdAt',
+  'updatedAt',
+  'startedAt',
+  'finishedAt',
+  'cancelRequestedAt',
+  'cancelDeadline',
+]);
 
 /** Column names of `ledger.jobs`, in table order. */
 export const JOB_COLUMNS = COLUMNS.map(([, c]) => c);

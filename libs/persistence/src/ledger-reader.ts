@@ -1,4 +1,4 @@
-import type { JobView, LedgerEventView } from '@orch/contracts';
+import type { AuditEntryView, JobView, LedgerEventView } from '@orch/contracts';
 import { JobRow, jobFromDb } from './job-row';
 import type { Queryable } from './ledger.repository';
 
@@ -151,6 +151,104 @@ export class LedgerReader {
     const next = rows.length > params.limit && last ? { createdAt: last['page_key_created_at'] as string, id: last['id'] as string } : null;
     return { jobs: page.map(jobFromDb), next };
   }
+
+  /**
+   * One page of a tenant's audit log, newest first (`seq DESC`), optionally
+   * filtered by action, target and time (`from` inclusive, `to` exclusive, on
+   * `occurred_at`). Keyset pagination on the tenant's chain sequence: `after` is
+   * the seq of the previous page's last entry (exclusive); `next` is the seq to
+   * continue from, or null on the last page.
+   */
+  async listAudit(q: Queryable, params: AuditListQuery): Promise<AuditListPage> {
+    const args: unknown[] = [params.tenant];
+    const where = ['tenant = $1'];
+    const add = (sql: (n: number) => string, value: unknown) => {
+      if (value === undefined) return;
+      args.push(value instanceof Date ? value.toISOString() : value);
+      where.push(sql(args.length));
+    };
+    add((n) => `action = $${n}`, params.action);
+    add((n) => `target_type = $${n}`, params.targetType);
+    add((n) => `target_id = $${n}`, params.targetId);
+    add((n) => `project = $${n}`, params.project);
+    add((n) => `occurred_at >= $${n}::timestamptz`, params.from);
+    add((n) => `occurred_at < $${n}::timestamptz`, params.to);
+    add((n) => `seq < $${n}`, params.after);
+    args.push(params.pageSize + 1);
+    const rows: Record<string, unknown>[] = await q.query(
+      `SELECT * FROM ledger.audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${args.length}`,
+      args,
+    );
+    const entries = rows.slice(0, params.pageSize).map(auditFromDb);
+    const next = rows.length > params.pageSize && entries.length > 0 ? entries[entries.length - 1].seq : null;
+    return { entries, next };
+  }
+
+  /**
+   * A tenant's audit chain in seq order from `afterSeq` (exclusive), for
+   * verification (`verifyChain`) and export. Page through it by passing the
+   * last seq returned.
+   */
+  async listTenantAudit(q: Queryable, tenant: string, afterSeq: number, limit: number): Promise<AuditEntryView[]> {
+    const rows: Record<string, unknown>[] = await q.query(
+      `SELECT * FROM ledger.audit_log WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [tenant, afterSeq, limit],
+    );
+    return rows.map(auditFromDb);
+  }
+
+  /**
+   * The stored head of a tenant's audit chain (null before its first entry).
+   * A verified chain must end exactly here: a removed tail shows as a head the
+   * entries do not reach.
+   */
+  async auditHead(q: Queryable, tenant: string): Promise<{ seq: number; hash: string } | null> {
+    const rows: { seq: string; hash: string }[] = await q.query(`SELECT seq, hash FROM ledger.audit_heads WHERE tenant = $1`, [tenant]);
+    return rows.length ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
+  }
+}
+
+/** An `audit_log` row to its view; exactly the fields (and JSON values) that were hashed. */
+export function auditFromDb(r: Record<string, unknown>): AuditEntryView {
+  return {
+    tenant: r['tenant'] as string,
+    seq: Number(r['seq']),
+    project: (r['project'] as string | null) ?? null,
+    id: r['id'] as string,
+    occurredAt: new Date(r['occurred_at'] as string).toISOString(),
+    actor: r['actor'] as AuditEntryView['actor'],
+    action: r['action'] as string,
+    targetType: r['target_type'] as string,
+    targetId: r['target_id'] as string,
+    reason: r['reason'] as string,
+    ticket: (r['ticket'] as string | null) ?? null,
+    before: (r['before'] as Record<string, unknown> | null) ?? null,
+    after: (r['after'] as Record<string, unknown> | null) ?? null,
+    prevHash: r['prev_hash'] as string,
+    hash: r['hash'] as string,
+  };
+}
+
+/** Parameters of {@link LedgerReader.listAudit}; filters are exact matches. */
+export interface AuditListQuery {
+  tenant: string;
+  action?: string;
+  targetType?: string;
+  targetId?: string;
+  project?: string;
+  /** Entries at or after this time. */
+  from?: Date | string;
+  /** Entries before this time. */
+  to?: Date | string;
+  pageSize: number;
+  /** Seq of the last entry of the previous page (exclusive). */
+  after?: number;
+}
+
+/** A page of audit entries and the seq to continue from (null on the last page). */
+export interface AuditListPage {
+  entries: AuditEntryView[];
+  next: number | null;
 }
 
 /** A `job_events` row to its API view. */
@@ -198,6 +296,7 @@ export function toJobView(j: JobRow): JobView {
       j.progressPercent !== null || j.progressMessage !== null
         ? { percent: j.progressPercent, message: j.progressMessage }
         : null,
+    cancel: j.cancelRequestedAt ? { requestedAt: j.cancelRequestedAt.toISOString(), reason: j.cancelReason ?? '', deadline: iso(j.cancelDeadline) } : null,
     correlationId: j.correlationId,
     idempotencyKey: j.idempotencyKey,
     createdAt: j.createdAt.toISOString(),

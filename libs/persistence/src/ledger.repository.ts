@@ -1,3 +1,4 @@
+import type { AuditEntryView } from '@orch/contracts';
 import { GENESIS_HASH } from '@orch/domain';
 import { JOB_MUTABLE_COLUMNS, JobRow, jobFromDb, jobToDb } from './job-row';
 
@@ -37,13 +38,32 @@ export interface OutboxMessage {
   headers: Record<string, string>;
 }
 
+/**
+ * A deduplicated command: (tenant, scope, key) → the digest of the first
+ * request and what it produced. `submit` records its job in `jobId`; other
+ * commands record their reply's ingredients in `result` (e.g. `{jobIds:[…]}`),
+ * from which a replay rebuilds the reply with the current rows.
+ */
 export interface IdempotencyRecord {
   tenant: string;
   scope: string;
   key: string;
   requestDigest: string;
-  jobId: string;
+  jobId: string | null;
+  result: IdempotencyResult | null;
 }
+
+/** What an idempotent command stored for its replays (JSON). */
+export interface IdempotencyResult {
+  /** Jobs the reply is rebuilt from, in reply order. */
+  jobIds?: string[];
+  [field: string]: unknown;
+}
+
+/** Which chain a head belongs to: job events or the audit log. */
+export type ChainKind = 'events' | 'audit';
+
+const HEAD_TABLES: Record<ChainKind, string> = { events: 'ledger.chain_heads', audit: 'ledger.audit_heads' };
 
 export interface DeadLetterRow {
   jobId: string;
@@ -70,30 +90,74 @@ export class LedgerRepository {
    * Invariant: while held, no other transaction appends to these tenants' chains,
    * which also serialises idempotency-key checks per tenant.
    */
-  async lockChainHeads(q: Queryable, tenants: string[]): Promise<Map<string, ChainHead>> {
+  async lockChainHeads(q: Queryable, tenants: string[], chain: ChainKind = 'events'): Promise<Map<string, ChainHead>> {
     const sorted = [...new Set(tenants)].sort();
     if (sorted.length === 0) return new Map();
+    const table = HEAD_TABLES[chain];
     await q.query(
-      `INSERT INTO ledger.chain_heads (tenant, seq, hash)
+      `INSERT INTO ${table} (tenant, seq, hash)
        SELECT t, 0, $2 FROM unnest($1::text[]) AS t ORDER BY t
        ON CONFLICT (tenant) DO NOTHING`,
       [sorted, GENESIS_HASH],
     );
     const rows: { tenant: string; seq: string; hash: string }[] = await q.query(
-      `SELECT tenant, seq, hash FROM ledger.chain_heads WHERE tenant = ANY($1::text[]) ORDER BY tenant FOR UPDATE`,
+      `SELECT tenant, seq, hash FROM ${table} WHERE tenant = ANY($1::text[]) ORDER BY tenant FOR UPDATE`,
       [sorted],
     );
     return new Map(rows.map((r) => [r.tenant, { tenant: r.tenant, seq: Number(r.seq), hash: r.hash }]));
   }
 
-  /** Writes back chain heads after appending. */
-  async saveChainHeads(q: Queryable, heads: ChainHead[]): Promise<void> {
+  /**
+   * Locks the audit-log heads of `tenants`, same discipline as
+   * {@link lockChainHeads} (sorted, FOR UPDATE). Callers take the event heads
+   * first and the audit heads second, so two writers never wait on each other
+   * in opposite orders.
+   */
+  lockAuditHeads(q: Queryable, tenants: string[]): Promise<Map<string, ChainHead>> {
+    return this.lockChainHeads(q, tenants, 'audit');
+  }
+
+  /** Writes back chain heads (of job events, or of the audit log) after appending. */
+  async saveChainHeads(q: Queryable, heads: ChainHead[], chain: ChainKind = 'events'): Promise<void> {
     if (heads.length === 0) return;
     await q.query(
-      `UPDATE ledger.chain_heads h SET seq = x.seq, hash = x.hash
+      `UPDATE ${HEAD_TABLES[chain]} h SET seq = x.seq, hash = x.hash
        FROM jsonb_to_recordset($1::jsonb) AS x(tenant text, seq bigint, hash text)
        WHERE h.tenant = x.tenant`,
       [JSON.stringify(heads)],
+    );
+  }
+
+  /** Appends audit entries (already chained). The table refuses any later UPDATE or DELETE. */
+  async appendAudit(q: Queryable, entries: AuditEntryView[]): Promise<void> {
+    if (entries.length === 0) return;
+    await q.query(
+      `INSERT INTO ledger.audit_log (tenant, seq, project, id, occurred_at, actor, action, target_type, target_id, reason, ticket, before, after, prev_hash, hash)
+       SELECT x.tenant, x.seq, x.project, x.id, x.occurred_at, x.actor, x.action, x.target_type, x.target_id, x.reason, x.ticket, x.before, x.after,
+              x.prev_hash, x.hash
+       FROM jsonb_to_recordset($1::jsonb) AS x(tenant text, seq bigint, project text, id uuid, occurred_at timestamptz, actor jsonb, action text,
+            target_type text, target_id text, reason text, ticket text, before jsonb, after jsonb, prev_hash text, hash text)`,
+      [
+        JSON.stringify(
+          entries.map((e) => ({
+            tenant: e.tenant,
+            seq: e.seq,
+            project: e.project,
+            id: e.id,
+            occurred_at: e.occurredAt,
+            actor: e.actor,
+            action: e.action,
+            target_type: e.targetType,
+            target_id: e.targetId,
+            reason: e.reason,
+            ticket: e.ticket,
+            before: e.before,
+            after: e.after,
+            prev_hash: e.prevHash,
+            hash: e.hash,
+          })),
+        ),
+      ],
     );
   }
 
@@ -103,8 +167,8 @@ export class LedgerRepository {
     keys: { tenant: string; scope: string; key: string }[],
   ): Promise<Map<string, IdempotencyRecord>> {
     if (keys.length === 0) return new Map();
-    const rows: { tenant: string; scope: string; key: string; request_digest: string; job_id: string }[] = await q.query(
-      `SELECT k.tenant, k.scope, k.key, k.request_digest, k.job_id
+    const rows: { tenant: string; scope: string; key: string; request_digest: string; job_id: string | null; result: IdempotencyResult | null }[] = await q.query(
+      `SELECT k.tenant, k.scope, k.key, k.request_digest, k.job_id, k.result
        FROM ledger.idempotency_keys k
        JOIN jsonb_to_recordset($1::jsonb) AS x(tenant text, scope text, key text)
          ON k.tenant = x.tenant AND k.scope = x.scope AND k.key = x.key`,
@@ -113,7 +177,7 @@ export class LedgerRepository {
     return new Map(
       rows.map((r) => [
         idempotencyMapKey(r.tenant, r.scope, r.key),
-        { tenant: r.tenant, scope: r.scope, key: r.key, requestDigest: r.request_digest, jobId: r.job_id },
+        { tenant: r.tenant, scope: r.scope, key: r.key, requestDigest: r.request_digest, jobId: r.job_id, result: r.result },
       ]),
     );
   }
@@ -121,10 +185,15 @@ export class LedgerRepository {
   async insertIdempotencyKeys(q: Queryable, recs: IdempotencyRecord[], now: Date): Promise<void> {
     if (recs.length === 0) return;
     await q.query(
-      `INSERT INTO ledger.idempotency_keys (tenant, scope, key, request_digest, job_id, created_at)
-       SELECT x.tenant, x.scope, x.key, x.request_digest, x.job_id, $2
-       FROM jsonb_to_recordset($1::jsonb) AS x(tenant text, scope text, key text, request_digest text, job_id uuid)`,
-      [JSON.stringify(recs.map((r) => ({ ...r, request_digest: r.requestDigest, job_id: r.jobId }))), now.toISOString()],
+      `INSERT INTO ledger.idempotency_keys (tenant, scope, key, request_digest, job_id, result, created_at)
+       SELECT x.tenant, x.scope, x.key, x.request_digest, x.job_id, x.result, $2
+       FROM jsonb_to_recordset($1::jsonb) AS x(tenant text, scope text, key text, request_digest text, job_id uuid, result jsonb)`,
+      [
+        JSON.stringify(
+          recs.map((r) => ({ tenant: r.tenant, scope: r.scope, key: r.key, request_digest: r.requestDigest, job_id: r.jobId, result: r.result })),
+        ),
+        now.toISOString(),
+      ],
     );
   }
 

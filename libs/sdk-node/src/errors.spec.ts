@@ -52,6 +52,15 @@ describe('transport failures', () => {
     expect(transportError(stale, 's', 1)).toBe(stale);
   });
 
+  it('maps a NATS permissions violation to a non-retryable forbidden naming the refused subject', () => {
+    const violation = new natsErrors.PermissionViolationError('Permissions Violation for Publish to "orch.worker.t2.claim"', 'publish', 'orch.worker.t2.claim');
+    const err = transportError(new natsErrors.RequestError(violation.message, { cause: violation }), 'orch.worker.t2.claim', 1000);
+    expect(err).toMatchObject({ code: 'forbidden', status: 403, retryable: false });
+    expect(err.message).toContain('publish on orch.worker.t2.claim');
+    const inbox = new natsErrors.PermissionViolationError('Permissions Violation for Subscription to "_INBOX.abc.*"', 'subscription', '_INBOX.abc.*');
+    expect(transportError(inbox, 'orch.worker.t1.claim', 1000)).toMatchObject({ code: 'forbidden', message: expect.stringContaining('subscription on _INBOX.abc.*') });
+  });
+
   it('tells stale leases and transient failures apart', () => {
     expect(isStaleLease(new OrchError('staleLease', 'gone', { retryable: false }))).toBe(true);
     expect(isStaleLease(new OrchError('unavailable', 'down'))).toBe(false);

@@ -1,5 +1,5 @@
-import { errors as natsErrors } from '@nats-io/transport-node';
-import { JobError, OrchError } from '@orch/contracts';
+import { errors as natsErrors, type PermissionViolationError } from '@nats-io/transport-node';
+import { CANCELED_ERROR_CODE, JobError, OrchError } from '@orch/contracts';
 
 /** Longest error code and message the protocol accepts (JobError). */
 const CODE_MAX = 128;
@@ -62,12 +62,29 @@ export class WorkerStoppingError extends Error {
   }
 }
 
+/**
+ * The reason a job's signal aborts when an operator cancels the job (a cancel
+ * notice, or a heartbeat/start/progress reply with `cancelRequested`). A
+ * handler that then throws is reported as `fail` with code `canceled`, not
+ * retryable (the server ends the job `canceled`); one that returns a result
+ * still completes the job.
+ */
+export class JobCanceledError extends Error {
+  readonly code = CANCELED_ERROR_CODE;
+
+  constructor(message = 'the job was canceled by an operator') {
+    super(message);
+    this.name = 'JobCanceledError';
+  }
+}
+
 const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
 /**
  * What a handler's throw reports to the server: a {@link RetryableError} or
  * {@link NonRetryableError} as it says; the abort of a stopping worker as
- * retryable `worker_stopping`; anything else as retryable `handler_error`.
+ * retryable `worker_stopping`; a cancel as non-retryable `canceled`; anything
+ * else as retryable `handler_error`.
  */
 export function jobErrorOf(err: unknown): JobError {
   if (err instanceof RetryableError) {
@@ -75,6 +92,7 @@ export function jobErrorOf(err: unknown): JobError {
   }
   if (err instanceof NonRetryableError) return { code: clip(err.code, CODE_MAX), message: clip(err.message, MESSAGE_MAX), retryable: false };
   if (err instanceof WorkerStoppingError) return { code: err.code, message: err.message, retryable: true };
+  if (err instanceof JobCanceledError) return { code: err.code, message: clip(err.message, MESSAGE_MAX), retryable: false };
   if (err instanceof Error) return { code: 'handler_error', message: clip(`${err.name}: ${err.message}`, MESSAGE_MAX), retryable: true };
   return { code: 'handler_error', message: clip(`non-error thrown: ${String(err)}`, MESSAGE_MAX), retryable: true };
 }
@@ -92,10 +110,20 @@ export function isTransient(err: unknown): boolean {
 /**
  * Maps a NATS transport failure of a request to an OrchError: no responders →
  * `unavailable`, timeout → `timeout`, anything else → `unavailable`; all
- * retryable. OrchErrors (the server's answer) pass through.
+ * retryable. A permissions violation (the credentials do not allow the subject,
+ * or the inbox prefix does not match them) → `forbidden`, not retryable.
+ * OrchErrors (the server's answer) pass through.
  */
 export function transportError(err: unknown, subject: string, timeoutMs: number): OrchError {
   if (err instanceof OrchError) return err;
+  const denied = permissionViolationOf(err);
+  if (denied) {
+    return new OrchError(
+      'forbidden',
+      `NATS refused ${denied.operation} on ${denied.subject} (request on ${subject}): the worker's credentials do not allow it; check its tenant and inbox prefix`,
+      { cause: err, retryable: false },
+    );
+  }
   if ((err instanceof natsErrors.RequestError && err.isNoResponders()) || err instanceof natsErrors.NoRespondersError) {
     return new OrchError('unavailable', `no lease-broker answers on ${subject}`, { cause: err, retryable: true });
   }
@@ -103,4 +131,12 @@ export function transportError(err: unknown, subject: string, timeoutMs: number)
     return new OrchError('timeout', `no reply on ${subject} within ${timeoutMs} ms`, { cause: err, retryable: true });
   }
   return new OrchError('unavailable', `request on ${subject} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err, retryable: true });
+}
+
+/** The permissions violation behind a failed request or publish (nats.js wraps it, sometimes twice), if any. */
+function permissionViolationOf(err: unknown): PermissionViolationError | null {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof natsErrors.PermissionViolationError) return e;
+  }
+  return null;
 }

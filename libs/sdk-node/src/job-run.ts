@@ -1,6 +1,6 @@
 import type { Allocation, CompleteResult, FailResult, JobError, LeaseResult } from '@orch/contracts';
 import { REPORT_RETRY_BACKOFF, retryDelayMs } from './backoff';
-import { isStaleLease, isTransient, jobErrorOf, LeaseLostError, WorkerStoppingError } from './errors';
+import { isStaleLease, isTransient, JobCanceledError, jobErrorOf, LeaseLostError, WorkerStoppingError } from './errors';
 import type { WorkerLogger } from './logger';
 import type { JobLogLevel, LeaseRef } from './worker-client';
 
@@ -20,7 +20,12 @@ export interface JobContext<P = Record<string, unknown>> {
   readonly fencingToken: number;
   /** The whole allocation (retry hint, lease expiry, …). */
   readonly allocation: Allocation;
-  /** Aborts when the lease is lost (reason {@link LeaseLostError}) or the worker stops (reason {@link WorkerStoppingError}). */
+  /**
+   * Aborts when the lease is lost (reason {@link LeaseLostError}), an operator
+   * cancels the job (reason {@link JobCanceledError}: throw to stop, which
+   * reports the attempt canceled, or return a result to complete it anyway) or
+   * the worker stops (reason {@link WorkerStoppingError}).
+   */
   readonly signal: AbortSignal;
   /** Records progress (0–100 and/or a message); extends the lease. Rejects if the server refuses it. */
   progress(percent?: number, message?: string): Promise<void>;
@@ -47,6 +52,8 @@ export interface JobApi {
 export type JobOutcome =
   | { kind: 'completed'; jobId: string; attempt: number; status: string }
   | { kind: 'failed'; jobId: string; attempt: number; status: string; error: JobError }
+  /** An operator canceled the job and the handler stopped; reported as `fail` code `canceled` (status is the server's, normally `canceled`). */
+  | { kind: 'canceled'; jobId: string; attempt: number; status: string }
   /** The lease was gone (expired, or taken over); the server retries the job on its own. */
   | { kind: 'lease_lost'; jobId: string; attempt: number; reason: string }
   /** Could not report the outcome in time; the lease will expire and the server retries. */
@@ -77,7 +84,10 @@ const STOPPING_REPORT_MAX_MS = 2_000;
  * Runs one allocation: `start`, the handler with automatic heartbeats every
  * `heartbeatMs`, then `complete` or `fail`. A refused heartbeat means the
  * lease is gone: the signal aborts (reason `lease_lost`) and nothing is
- * reported, since the server has already moved the job on. Reports are retried
+ * reported, since the server has already moved the job on. A cancel (a reply
+ * with `cancelRequested`, or {@link JobRun.cancel} on a notice) aborts the
+ * signal with a {@link JobCanceledError}; the handler's throw is then reported
+ * as `fail` code `canceled`, not retryable. Reports are retried
  * with backoff while the server is unreachable, for a bounded time.
  */
 export class JobRun {
@@ -98,6 +108,17 @@ export class JobRun {
     this.renewedAt = Date.now();
   }
 
+  /**
+   * Aborts the handler because an operator canceled the job (a cancel notice,
+   * or a reply saying `cancelRequested`). Reports are not cut short: the
+   * server waits for them until the cancel grace deadline.
+   */
+  cancel(message = 'the job was canceled by an operator'): void {
+    if (this.controller.signal.aborted) return;
+    this.options.logger.info('job canceled; aborting the handler', { jobId: this.allocation.jobId, attempt: this.allocation.attempt, reason: message });
+    this.controller.abort(new JobCanceledError(message));
+  }
+
   /** Aborts the handler (the worker is stopping); its failure is still reported, briefly. */
   abort(reason: Error = new WorkerStoppingError()): void {
     this.stopDeadline = Math.min(this.stopDeadline, Date.now() + STOPPING_REPORT_MAX_MS);
@@ -110,7 +131,8 @@ export class JobRun {
     const a = this.allocation;
     const base = { jobId: a.jobId, attempt: a.attempt };
     try {
-      await this.report('start', () => this.api.start(a));
+      const started = await this.report('start', () => this.api.start(a));
+      if (started.cancelRequested) this.cancel('cancel requested before the job started');
     } catch (err) {
       return this.unreported(err, 'start');
     }
@@ -130,6 +152,10 @@ export class JobRun {
       if (!failed) {
         const r = await this.report('complete', () => this.api.complete(a, value ?? null));
         return { kind: 'completed', ...base, status: r.status };
+      }
+      if (reason instanceof JobCanceledError) {
+        const r = await this.report('fail', () => this.api.fail(a, jobErrorOf(reason)));
+        return { kind: 'canceled', ...base, status: r.status };
       }
       // A handler that stopped because the worker is stopping failed for that reason, whatever it threw.
       const error = jobErrorOf(reason instanceof WorkerStoppingError ? reason : thrown);
@@ -173,8 +199,9 @@ export class JobRun {
   /** A call that extends the lease: success renews it; a refusal means the lease is gone. */
   private async renew(phase: 'heartbeat' | 'progress', call: () => Promise<LeaseResult>): Promise<void> {
     try {
-      await call();
+      const r = await call();
       this.renewedAt = Date.now();
+      if (r.cancelRequested) this.cancel(`cancel requested (${phase} reply)`);
     } catch (err) {
       if (isStaleLease(err)) this.loseLease(`${phase} refused: ${(err as Error).message}`, err);
       throw err;

@@ -1,11 +1,12 @@
-import { connect, NatsConnection } from '@nats-io/transport-node';
-import { Allocation, WorkerLimits } from '@orch/contracts';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { Allocation, CancelNotice, decodeEnvelope, WorkerLimits } from '@orch/contracts';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CLAIM_RETRY_BACKOFF, retryDelayMs } from './backoff';
 import { ErrorInfo, JobHandler, JobOutcome, JobRun } from './job-run';
 import { silentLogger, WorkerLogger } from './logger';
 import { WorkerClient } from './worker-client';
+import { connectWorkerNats, WorkerConnectionOptions } from './worker-connection';
 
 /** Defaults of {@link OrchWorkerOptions}. */
 export const WORKER_DEFAULTS = {
@@ -20,14 +21,15 @@ export const WORKER_DEFAULTS = {
 /** After the grace period, aborted handlers get this long to wind down and report. */
 const ABORT_SETTLE_MS = 3_000;
 
-/** Options of {@link OrchWorker}. */
-export interface OrchWorkerOptions {
-  /** An open connection to use (the worker leaves it open at stop)… */
+/**
+ * Options of {@link OrchWorker}. Without `nc` the worker opens (and at stop
+ * closes) its own connection from the {@link WorkerConnectionOptions}: `servers`
+ * (default `nats://127.0.0.1:4222`), the tenant's credentials, and the inbox
+ * prefix `_INBOX_<tenant>`.
+ */
+export interface OrchWorkerOptions extends WorkerConnectionOptions {
+  /** An open connection to use (the worker leaves it open at stop); its inbox prefix must suit the credentials. */
   nc?: NatsConnection;
-  /** …or where to connect (the worker closes its own connection at stop). Default `nats://127.0.0.1:4222`. */
-  servers?: string | string[];
-  user?: string;
-  pass?: string;
   /** Orch namespace (subject prefix). Default `orch`. */
   namespace?: string;
   tenant: string;
@@ -80,6 +82,7 @@ export class OrchWorker {
   private loopDone: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
   private wakeLoop: (() => void) | null = null;
+  private cancelNotices: Subscription | null = null;
 
   constructor(private readonly options: OrchWorkerOptions) {
     this.workerId = options.workerId ?? defaultWorkerId();
@@ -99,23 +102,21 @@ export class OrchWorker {
     if (this.loopDone) return;
     this.nc =
       this.options.nc ??
-      (await connect({
-        servers: this.options.servers ?? 'nats://127.0.0.1:4222',
-        user: this.options.user,
-        pass: this.options.pass,
-        name: `orch-worker:${this.workerId}`,
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 500,
-        waitOnFirstConnect: true,
-        // Capturing a stack per request costs more than the request on a busy worker.
-        noAsyncTraces: true,
-      }));
+      (await connectWorkerNats(this.options.tenant, { ...this.options, name: `orch-worker:${this.workerId}` }));
     this.client = new WorkerClient({
       nc: this.nc,
       tenant: this.options.tenant,
       workerId: this.workerId,
       namespace: this.options.namespace ?? WORKER_DEFAULTS.namespace,
       project: this.options.project ?? WORKER_DEFAULTS.project,
+    });
+    // One subscription for the tenant's cancel notices rather than one per job: cancels are rare,
+    // jobs are many, and a subscription per job would cost two protocol messages each.
+    this.cancelNotices = this.nc.subscribe(this.client.names.cancel(this.options.tenant, '*'), {
+      callback: (err, msg) => {
+        if (err) this.logger.warn('cancel notices unavailable; heartbeats still carry cancels', { error: err.message });
+        else this.onCancelNotice(msg.data);
+      },
     });
     this.loopDone = this.claimLoop();
     this.logger.info('worker claiming', { workerId: this.workerId, tenant: this.options.tenant, jobTypes: this.jobTypes });
@@ -143,8 +144,24 @@ export class OrchWorker {
       for (const { run } of this.runs.values()) run.abort();
       await within(this.allRuns(), Date.now() + ABORT_SETTLE_MS);
     }
+    this.cancelNotices?.unsubscribe();
+    this.cancelNotices = null;
     if (!this.options.nc && this.nc && !this.nc.isClosed()) await this.nc.drain().catch(() => undefined);
     this.logger.info('worker stopped', { workerId: this.workerId });
+  }
+
+  /** A cancel notice (`<ns>.cancel.<tenant>.<jobId>`, docs/protocol.md): aborts the job's run here, if any. */
+  private onCancelNotice(raw: Uint8Array): void {
+    let notice: Partial<CancelNotice>;
+    try {
+      notice = decodeEnvelope(raw).data as Partial<CancelNotice>;
+    } catch (err) {
+      this.logger.warn('ignored a malformed cancel notice', { error: (err as Error).message });
+      return;
+    }
+    for (const { run } of this.runs.values()) {
+      if (run.allocation.jobId === notice.jobId) run.cancel(`canceled by an operator: ${notice.reason ?? 'no reason given'}`);
+    }
   }
 
   private allRuns(): Promise<unknown> {

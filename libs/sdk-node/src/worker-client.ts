@@ -19,6 +19,7 @@ import {
 } from '@orch/contracts';
 import { randomUUID } from 'node:crypto';
 import { transportError } from './errors';
+import { connectWorkerNats, WorkerConnectionOptions } from './worker-connection';
 
 /** How long a non-claim request waits for its reply (the broker's own ledger call is shorter). */
 export const REQUEST_TIMEOUT_DEFAULT_MS = 15_000;
@@ -45,6 +46,9 @@ export interface WorkerClientOptions {
   requestTimeoutMs?: number;
 }
 
+/** Options of {@link WorkerClient.connect}: the client's options and where and as whom to connect. */
+export type WorkerClientConnectOptions = Omit<WorkerClientOptions, 'nc'> & WorkerConnectionOptions;
+
 /** A claim as the worker asks it. */
 export interface ClaimParams {
   jobTypes: string[];
@@ -66,10 +70,25 @@ export class WorkerClient {
   private readonly js: JetStreamClient;
   private readonly requestTimeoutMs: number;
 
-  constructor(private readonly options: WorkerClientOptions) {
+  /** On a connection of yours, whose inbox prefix suits the credentials (`_INBOX_<tenant>`); or use {@link WorkerClient.connect}. */
+  constructor(
+    private readonly options: WorkerClientOptions,
+    private readonly ownsConnection = false,
+  ) {
     this.names = orchNames(options.namespace ?? DEFAULT_NAMESPACE);
     this.js = jetstream(options.nc);
     this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_DEFAULT_MS;
+  }
+
+  /** Opens a connection of its own (the tenant's credentials and inbox prefix); {@link close} drains it. */
+  static async connect(options: WorkerClientConnectOptions): Promise<WorkerClient> {
+    const nc = await connectWorkerNats(options.tenant, { ...options, name: `orch-worker:${options.workerId}` });
+    return new WorkerClient({ ...options, nc }, true);
+  }
+
+  /** Drains the connection if {@link WorkerClient.connect} opened it; a connection you passed in stays open. */
+  async close(): Promise<void> {
+    if (this.ownsConnection && !this.options.nc.isClosed()) await this.options.nc.drain().catch(() => undefined);
   }
 
   get tenant(): string {

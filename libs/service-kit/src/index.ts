@@ -7,3 +7,4 @@ export * from './health/health.controller';
 export * from './health/health.module';
 export * from './bootstrap/bootstrap-service';
 export * from './http/problem-json.filter';
+export * from './http/public-route';

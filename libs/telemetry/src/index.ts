@@ -4,3 +4,4 @@ export * from './tracing';
 export * from './correlation';
 export * from './logger';
 export * from './logger.module';
+export * from './redact-url';

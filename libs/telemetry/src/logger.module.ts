@@ -13,6 +13,7 @@ import type { DestinationStream, Level } from 'pino';
 import { runWithContext } from './context';
 import { resolveCorrelationId } from './correlation';
 import { createLogger } from './logger';
+import { redactUrl } from './redact-url';
 
 /** Options for {@link OrchLoggerModule.forRoot}. */
 export interface OrchLoggerOptions {
@@ -70,7 +71,8 @@ export class OrchLoggerModule implements NestModule {
             customLogLevel: responseLevel,
             // The correlation id comes from the mixin; keep per-request bindings small.
             serializers: {
-              req: (req: { method?: string; url?: string }) => ({ method: req.method, url: req.url }),
+              // Stream routes accept ?access_token= (browsers cannot set headers); it must not reach the logs.
+              req: (req: { method?: string; url?: string }) => ({ method: req.method, url: redactUrl(req.url) }),
               res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
             },
           },

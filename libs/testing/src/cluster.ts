@@ -1,10 +1,14 @@
 import { OrchNames } from '@orch/contracts';
+import { TestAuth, TestTokenOptions } from './auth';
 import { createTestDatabase, createTestNamespace, TestDatabase, TestNamespace, waitFor } from './isolation';
 import { ServiceProcess, spawnTs, startService } from './processes';
 import { Client } from 'pg';
 
 /** The six services, started in dependency order. */
 export const SERVICE_ORDER = ['ledger-writer', 'rate-limiter', 'scheduler', 'lease-broker', 'event-notifier', 'api'] as const;
+
+/** API rate limit (requests/s and burst) high enough never to matter in a test; pass lower ones in `extraEnv`. */
+export const UNLIMITED_API_RATE = 1_000_000;
 
 /** A demo-worker process. */
 export interface WorkerProcess {
@@ -15,12 +19,14 @@ export interface WorkerProcess {
 
 /**
  * A whole Orch installation for one test file: its own database, its own NATS
- * namespace, the six services as real processes, and demo workers.
+ * namespace, its own token signing key (the services verify against its JWKS),
+ * the six services as real processes, and demo workers.
  */
 export class E2eCluster {
   db!: TestDatabase;
   ns!: TestNamespace;
   pg!: Client;
+  auth!: TestAuth;
   readonly services = new Map<string, ServiceProcess>();
   readonly workers: WorkerProcess[] = [];
 
@@ -31,7 +37,16 @@ export class E2eCluster {
   }
 
   get env(): Record<string, string> {
-    return { DATABASE_URL: this.db.url, NATS_URL: 'nats://127.0.0.1:4222', ORCH_NAMESPACE: this.ns.names.namespace, ...this.extraEnv };
+    return {
+      DATABASE_URL: this.db.url,
+      NATS_URL: 'nats://127.0.0.1:4222',
+      ORCH_NAMESPACE: this.ns.names.namespace,
+      ...this.auth.env,
+      // Journeys and benches submit as fast as they can; the per-tenant API limit is tested on its own.
+      API_RATE_LIMIT_RPS: String(UNLIMITED_API_RATE),
+      API_RATE_LIMIT_BURST: String(UNLIMITED_API_RATE),
+      ...this.extraEnv,
+    };
   }
 
   service(name: string): ServiceProcess {
@@ -43,6 +58,7 @@ export class E2eCluster {
   async start(): Promise<void> {
     this.db = await createTestDatabase('orch_e2e');
     this.ns = await createTestNamespace();
+    this.auth = await TestAuth.create();
     const [first, ...rest] = SERVICE_ORDER;
     this.services.set(first, await startService(first, this.env));
     const started = await Promise.all(rest.map((name) => startService(name, this.env)));
@@ -73,8 +89,16 @@ export class E2eCluster {
     return w;
   }
 
-  api(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${this.service('api').baseUrl}${path}`, init);
+  /** A token the services accept (see {@link TestAuth.token}). */
+  token(opts: TestTokenOptions = {}): Promise<string> {
+    return this.auth.token(opts);
+  }
+
+  /** A request to the api; with `token`, sent as `Authorization: Bearer`. */
+  api(path: string, init: RequestInit = {}, token?: string): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (token !== undefined) headers.set('authorization', `Bearer ${token}`);
+    return fetch(`${this.service('api').baseUrl}${path}`, { ...init, headers });
   }
 
   async stop(): Promise<void> {
@@ -83,5 +107,6 @@ export class E2eCluster {
     await this.pg?.end().catch(() => undefined);
     await this.ns?.cleanup().catch(() => undefined);
     await this.db?.drop().catch(() => undefined);
+    this.auth?.cleanup();
   }
 }

@@ -1,5 +1,5 @@
 import { OrchError } from '@orch/contracts';
-import { isJsonContentType, parseIdempotencyKey, parseTenantHeader } from './headers';
+import { isJsonContentType, parseIdempotencyKey } from './headers';
 
 function thrown(fn: () => unknown): OrchError {
   try {
@@ -9,24 +9,6 @@ function thrown(fn: () => unknown): OrchError {
   }
   throw new Error('expected a throw');
 }
-
-describe('X-Orch-Tenant', () => {
-  it('returns a well-formed tenant', () => expect(parseTenantHeader('acme-1')).toBe('acme-1'));
-
-  it.each([[undefined], ['']])('answers tenant_required (400) when the header is %p', (raw) => {
-    expect(thrown(() => parseTenantHeader(raw))).toMatchObject({ code: 'tenant_required', status: 400 });
-  });
-
-  it.each([['Acme'], ['a.b'], ['*'], ['a b'], ['x'.repeat(64)], [['t1', 't2']]])('refuses %p as validation_failed naming the header', (raw) => {
-    const err = thrown(() => parseTenantHeader(raw));
-    expect(err).toMatchObject({ code: 'validation_failed', status: 400 });
-    expect(err.errors?.[0].path).toBe('X-Orch-Tenant');
-  });
-
-  it('keeps tenant_required in the problem body', () => {
-    expect(thrown(() => parseTenantHeader(undefined)).toBody()).toMatchObject({ code: 'tenant_required', status: 400 });
-  });
-});
 
 describe('Idempotency-Key', () => {
   it('is optional', () => expect(parseIdempotencyKey(undefined)).toBeUndefined());

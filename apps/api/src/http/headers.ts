@@ -1,10 +1,8 @@
-import { ID_TOKEN_PATTERN, JobLimits, OrchError } from '@orch/contracts';
+import { JobLimits, OrchError } from '@orch/contracts';
 
 /** Sent on every response; bump the minor for additive changes, the major with a new base path. */
 export const API_VERSION = '1.0';
 export const API_VERSION_HEADER = 'X-Orch-Api-Version';
-/** Tenant of a read, until tokens carry it (Node lower-cases incoming header names). */
-export const TENANT_HEADER = 'x-orch-tenant';
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 /** Set to `true` on a 200 that answers a repeated submit from the idempotency record. */
 export const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -24,19 +22,6 @@ function single(name: string, raw: HeaderValue): string | undefined {
 
 function invalidHeader(name: string, message: string): OrchError {
   return new OrchError('validation', `${name} ${message}`, { errors: [{ path: name, message: `${name} ${message}` }] });
-}
-
-/**
- * The tenant a read acts for, from `X-Orch-Tenant`.
- * @throws OrchError `tenant_required` (400) when absent; `validation_failed` when malformed.
- */
-export function parseTenantHeader(raw: HeaderValue): string {
-  const value = single('X-Orch-Tenant', raw);
-  if (value === undefined || value === '') {
-    throw new OrchError('tenantRequired', 'the X-Orch-Tenant header is required');
-  }
-  if (!ID_TOKEN_PATTERN.test(value)) throw invalidHeader('X-Orch-Tenant', `must match ${ID_TOKEN_PATTERN.source}`);
-  return value;
 }
 
 /**

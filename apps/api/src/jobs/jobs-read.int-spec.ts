@@ -67,12 +67,18 @@ describe('GET /api/v1/jobs… (api and ledger-writer as real processes)', () => 
       expect({ status: res.status, code: res.body.code }).toEqual({ status: 404, code: 'not_found' });
     });
 
-    it('requires X-Orch-Tenant (400 tenant_required) and a well-formed one (400 validation_failed)', async () => {
-      const missing = await stack.get<{ code: string }>(`/api/v1/jobs/${mine[0].id}`, undefined);
+    it('takes the tenant from the token: a multi-tenant token needs X-Orch-Tenant (400 tenant_required), well-formed and one it holds', async () => {
+      const both = await stack.authHeader({ tenants: [TENANT, OTHER], scopes: ['orch:read'] });
+      const as = (extra: Record<string, string>) => stack.call<{ code: string }>(`/api/v1/jobs/${mine[0].id}`, { headers: { ...both, ...extra } });
+      const missing = await as({});
       expect({ status: missing.status, code: missing.body.code, type: missing.contentType }).toEqual({ status: 400, code: 'tenant_required', type: expect.stringContaining('problem+json') });
-      const malformed = await stack.get<{ code: string }>(`/api/v1/jobs/${mine[0].id}`, 'ACME');
+      const malformed = await as({ 'X-Orch-Tenant': 'ACME' });
       expect({ status: malformed.status, code: malformed.body.code }).toEqual({ status: 400, code: 'validation_failed' });
-      const list = await stack.get<{ code: string }>('/api/v1/jobs', undefined);
+      const notHeld = await as({ 'X-Orch-Tenant': 'initech' });
+      expect({ status: notHeld.status, code: notHeld.body.code }).toEqual({ status: 403, code: 'forbidden' });
+      expect((await as({ 'X-Orch-Tenant': TENANT })).status).toBe(200);
+      expect((await as({ 'X-Orch-Tenant': OTHER })).status).toBe(404);
+      const list = await stack.call<{ code: string }>('/api/v1/jobs', { headers: both });
       expect({ status: list.status, code: list.body.code }).toEqual({ status: 400, code: 'tenant_required' });
     });
   });

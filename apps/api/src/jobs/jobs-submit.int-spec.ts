@@ -84,7 +84,7 @@ describe('POST /api/v1/jobs (api and ledger-writer as real processes)', () => {
   });
 
   const badBodies: [string, unknown, number, string, string[]][] = [
-    ['an empty object', {}, 400, 'validation_failed', ['tenant', 'project', 'jobType', 'payload']],
+    ['an empty object', {}, 400, 'validation_failed', ['project', 'jobType', 'payload']],
     ['a missing payload', { tenant: 'acme', project: 'p1', jobType: 'demo.echo' }, 400, 'validation_failed', ['payload']],
     ['wrong types', { tenant: 1, project: true, jobType: [], payload: {} }, 400, 'validation_failed', ['tenant', 'project', 'jobType']],
     ['an unknown field', { ...valid, colour: 'red' }, 400, 'validation_failed', ['colour']],
@@ -127,7 +127,7 @@ describe('POST /api/v1/jobs (api and ledger-writer as real processes)', () => {
     ['application/x-www-form-urlencoded', 'tenant=acme&project=p1'],
   ])('refuses a %s body with 415 and changes nothing', async (contentType, body) => {
     const before = await stack.counts();
-    const res = await stack.call('/api/v1/jobs', { method: 'POST', headers: { 'content-type': contentType }, body });
+    const res = await stack.call('/api/v1/jobs', { method: 'POST', headers: { ...(await stack.authHeader({ tenant: 'acme' })), 'content-type': contentType }, body });
     expectProblem(res, 415, 'unsupported_media_type');
     expect(await stack.counts()).toEqual(before);
   });

@@ -10,7 +10,7 @@ import { isJobId } from './job-id';
 import { ListJobsParams } from './jobs.params';
 import { ledgerReadFailure } from './ledger-errors';
 import { encodePageToken } from './page-token';
-import { assertPayloadSize, buildSubmitCommand, submitFailure } from './submit-command';
+import { assertPayloadSize, buildSubmitCommand, submitFailure, withCallerTenant } from './submit-command';
 
 /** A page of `GET /api/v1/jobs`. */
 export interface JobPage {
@@ -33,8 +33,12 @@ export class JobsService {
     private readonly config: ApiConfig,
   ) {}
 
-  /** Sends `ledger-writer.submit`; `created` is false when the key and body were seen before. */
-  async submit(body: SubmitJobRequest, idempotencyKey: string): Promise<SubmitJobResult> {
+  /**
+   * Sends `ledger-writer.submit` for `tenant` (the caller's, from the token);
+   * `created` is false when the key and body were seen before.
+   */
+  async submit(tenant: string, submitted: SubmitJobRequest, idempotencyKey: string): Promise<SubmitJobResult> {
+    const body = withCallerTenant(submitted, tenant);
     assertPayloadSize(body.payload, this.config.API_MAX_PAYLOAD_BYTES);
     const timeoutMs = this.config.API_COMMAND_TIMEOUT_MS;
     try {
@@ -43,7 +47,7 @@ export class JobsService {
         'submit',
         {
           type: 'ledger.submit',
-          tenant: body.tenant,
+          tenant,
           project: body.project,
           jobType: body.jobType,
           // The correlation middleware sets it for every request; the fallback only guards misuse outside one.

@@ -1,5 +1,5 @@
 import { OrchError } from '@orch/contracts';
-import { assertPayloadSize, buildSubmitCommand, submitFailure } from './submit-command';
+import { assertPayloadSize, buildSubmitCommand, submitFailure, withCallerTenant } from './submit-command';
 
 describe('submit command', () => {
   const body = { tenant: 't1', project: 'p1', jobType: 'demo.echo', payload: { a: 1, b: [1, 2] } };
@@ -11,6 +11,24 @@ describe('submit command', () => {
     expect(a.requestDigest).toMatch(/^[0-9a-f]{64}$/);
     expect(reordered.requestDigest).toBe(a.requestDigest);
     expect(buildSubmitCommand({ ...body, priority: 5 }, 'k').requestDigest).not.toBe(a.requestDigest);
+  });
+
+  it('fills in the caller\'s tenant, so naming it or leaving it out is the same request', () => {
+    const { tenant: _omitted, ...withoutTenant } = body;
+    const filled = withCallerTenant(withoutTenant, 't1');
+    expect(filled).toEqual(body);
+    expect(buildSubmitCommand(filled, 'k').requestDigest).toBe(buildSubmitCommand(withCallerTenant(body, 't1'), 'k').requestDigest);
+  });
+
+  it('refuses a body naming another tenant with 403, without echoing it', () => {
+    let err: OrchError | undefined;
+    try {
+      withCallerTenant({ ...body, tenant: 'other' }, 't1');
+    } catch (e) {
+      err = e as OrchError;
+    }
+    expect(err).toMatchObject({ code: 'forbidden', status: 403, errors: [{ path: 'tenant' }] });
+    expect(err?.message).not.toContain('other');
   });
 
   it('measures the payload as serialized UTF-8 bytes', () => {

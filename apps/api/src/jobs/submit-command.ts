@@ -20,10 +20,28 @@ export function assertPayloadSize(payload: Record<string, unknown>, maxBytes: nu
 }
 
 /**
- * The ledger `submit` command for a validated body. `requestDigest` covers the
- * body as sent (canonical JSON), so the same key with any other body is a 409.
+ * The body with the caller's tenant filled in. A body that names a tenant must
+ * name the caller's: the tenant comes from the token, never from the body.
+ *
+ * @throws OrchError `forbidden` (403) when the body names another tenant.
  */
-export function buildSubmitCommand(body: SubmitJobRequest, idempotencyKey: string): SubmitJobCommand {
+export function withCallerTenant(body: SubmitJobRequest, tenant: string): SubmitJobRequest & { tenant: string } {
+  if (body.tenant !== undefined && body.tenant !== tenant) {
+    throw new OrchError('forbidden', 'the body\'s tenant is not the tenant of the token; omit it or send the token\'s tenant', {
+      retryable: false,
+      errors: [{ path: 'tenant', message: 'tenant must be the tenant of the token (or be omitted)' }],
+    });
+  }
+  return { ...body, tenant };
+}
+
+/**
+ * The ledger `submit` command for a validated body with its tenant filled in
+ * ({@link withCallerTenant}). `requestDigest` covers the body (canonical JSON),
+ * so the same key with any other body is a 409, while a body that names its
+ * tenant and one that leaves it out are the same request.
+ */
+export function buildSubmitCommand(body: SubmitJobRequest & { tenant: string }, idempotencyKey: string): SubmitJobCommand {
   return { ...body, idempotencyKey, requestDigest: digestOf(body), scope: SUBMIT_SCOPE };
 }
 

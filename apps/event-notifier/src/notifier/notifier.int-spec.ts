@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Envelope, JobView, makeEnvelope, NotifierEvent } from '@orch/contracts';
 import { encodeJson, OrchClient } from '@orch/messaging';
-import { createTestDatabase, createTestNamespace, ServiceProcess, startService, TestDatabase, TestNamespace, waitFor } from '@orch/testing';
+import { createTestDatabase, createTestNamespace, ServiceProcess, startService, TestAuth, TestDatabase, TestNamespace, waitFor } from '@orch/testing';
 import { Client } from 'pg';
 import { LedgerDriver, readStream, StoredMessage, waitForDurableCaughtUp } from '../int-test-support';
 
@@ -22,6 +22,7 @@ describe('event-notifier relays ledger events as orch.event.v1 notifier events (
   let ledgerWriter: ServiceProcess;
   let notifier: ServiceProcess;
   let ledger: LedgerDriver;
+  let auth: TestAuth;
   const jobs: Record<'a' | 'b' | 'c' | 'd', JobView> = {} as never;
 
   const ledgerRows = async (): Promise<LedgerRow[]> =>
@@ -32,7 +33,9 @@ describe('event-notifier relays ledger events as orch.event.v1 notifier events (
   beforeAll(async () => {
     db = await createTestDatabase();
     ns = await createTestNamespace();
-    const env = { DATABASE_URL: db.url, NATS_URL: 'nats://127.0.0.1:4222', ORCH_NAMESPACE: ns.names.namespace };
+    // The event-notifier refuses to start without a JWKS (its SSE route verifies tokens).
+    auth = await TestAuth.create();
+    const env = { DATABASE_URL: db.url, NATS_URL: 'nats://127.0.0.1:4222', ORCH_NAMESPACE: ns.names.namespace, ...auth.env };
     ledgerWriter = await startService('ledger-writer', env);
     notifier = await startService('event-notifier', env);
     pg = new Client({ connectionString: db.url });
@@ -60,6 +63,7 @@ describe('event-notifier relays ledger events as orch.event.v1 notifier events (
     await pg?.end();
     await ns?.cleanup();
     await db?.drop();
+    auth?.cleanup();
   });
 
   it('publishes exactly one notifier message per ledger event, keyed by the ledger event id', async () => {

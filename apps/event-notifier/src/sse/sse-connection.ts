@@ -13,7 +13,7 @@ export interface SseLimits {
 }
 
 /** Why a stream ended. */
-export type SseCloseReason = 'client_closed' | 'slow_client' | 'shutdown' | 'source_ended';
+export type SseCloseReason = 'client_closed' | 'slow_client' | 'shutdown' | 'source_ended' | 'token_expired';
 
 /** Messages the ordered consumer pulls ahead per connection. */
 export const SSE_PULL_BATCH = 256;
@@ -21,6 +21,8 @@ export const SSE_PULL_BATCH = 256;
 export const SLOW_CLIENT_FLUSH_TIMEOUT_MS = 10_000;
 /** At shutdown, how long a stream may take to flush before its socket is destroyed. */
 export const SHUTDOWN_FLUSH_TIMEOUT_MS = 1_000;
+/** Longest delay setTimeout takes (about 24.8 days); a stream that old is ended then and the client reconnects. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * One SSE client: pumps its ordered consumer (NOTIFY stream, one tenant) into
@@ -36,6 +38,7 @@ export class SseConnection {
   private closing = false;
   private messages?: ConsumerMessages;
   private keepAlive?: NodeJS.Timeout;
+  private expiry?: NodeJS.Timeout;
   private pumping: Promise<void> = Promise.resolve();
   private readonly responseClosed: Promise<void>;
 
@@ -82,6 +85,10 @@ export class SseConnection {
     this.req.socket.setNoDelay(true);
     this.write(formatSseRetry(SSE_RETRY_MS));
     this.keepAlive = setInterval(() => this.write(formatSseComment('keep-alive')), this.limits.keepAliveMs);
+    // A stream outlives no token: it ends when the caller's token expires (the client reconnects with a new one).
+    if (this.request.expiresAt !== undefined) {
+      this.expiry = setTimeout(() => void this.close('token_expired'), Math.max(0, Math.min(this.request.expiresAt - Date.now(), MAX_TIMER_MS)));
+    }
     this.pumping = this.pump(this.messages);
   }
 
@@ -90,6 +97,7 @@ export class SseConnection {
     if (!this.closing) {
       this.closing = true;
       clearInterval(this.keepAlive);
+      clearTimeout(this.expiry);
       this.messages?.stop();
       // Ordered consumers expire on their own, but deleting frees the server at once.
       void this.consumer.delete().catch(() => undefined);
@@ -157,6 +165,11 @@ export class SseConnection {
       last = formatSseFrame({
         event: 'error',
         data: JSON.stringify({ code: 'stream_unavailable', reason: 'the event source ended; reconnect with Last-Event-ID to resume' }),
+      });
+    } else if (reason === 'token_expired') {
+      last = formatSseFrame({
+        event: 'error',
+        data: JSON.stringify({ code: 'token_expired', reason: 'the access token expired; reconnect with a fresh token and Last-Event-ID to resume' }),
       });
     } else if (reason === 'shutdown') {
       last = formatSseComment('server shutting down; reconnect with Last-Event-ID');

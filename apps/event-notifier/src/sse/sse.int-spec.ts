@@ -2,7 +2,7 @@ import { request as httpRequest, IncomingMessage } from 'node:http';
 import { jetstream } from '@nats-io/jetstream';
 import { JobView, makeEnvelope, NotifierEvent } from '@orch/contracts';
 import { encodeJson, OrchClient } from '@orch/messaging';
-import { createTestDatabase, createTestNamespace, ServiceProcess, startService, TestDatabase, TestNamespace, waitFor } from '@orch/testing';
+import { createTestDatabase, createTestNamespace, ServiceProcess, startService, TestAuth, TestDatabase, TestNamespace, waitFor } from '@orch/testing';
 import { Client } from 'pg';
 import { consumersOn, JobSpec, LedgerDriver, readStream, SseClient, waitForDurableCaughtUp } from '../int-test-support';
 
@@ -16,11 +16,15 @@ describe('event-notifier SSE stream (real NATS + PostgreSQL, real processes)', (
   let ledgerWriter: ServiceProcess;
   let notifier: ServiceProcess;
   let ledger: LedgerDriver;
+  let auth: TestAuth;
   const clients: SseClient[] = [];
 
   const streamUrl = (query: string) => `${notifier.baseUrl}/api/v1/events/stream?${query}`;
+  /** An orch:read token of the query's `tenant`, unless `headers` carries one. */
   const open = async (query: string, headers: Record<string, string> = {}) => {
-    const c = await SseClient.open(streamUrl(query), headers);
+    const tenant = new URLSearchParams(query).get('tenant') ?? 'none';
+    const token = 'Authorization' in headers ? {} : await auth.header({ tenant, scopes: ['orch:read'] });
+    const c = await SseClient.open(streamUrl(query), { ...token, ...headers });
     clients.push(c);
     expect(c.status).toBe(200);
     return c;
@@ -37,7 +41,9 @@ describe('event-notifier SSE stream (real NATS + PostgreSQL, real processes)', (
   beforeAll(async () => {
     db = await createTestDatabase();
     ns = await createTestNamespace();
+    auth = await TestAuth.create();
     env = {
+      ...auth.env,
       DATABASE_URL: db.url,
       NATS_URL: 'nats://127.0.0.1:4222',
       ORCH_NAMESPACE: ns.names.namespace,
@@ -58,20 +64,43 @@ describe('event-notifier SSE stream (real NATS + PostgreSQL, real processes)', (
     await pg?.end();
     await ns?.cleanup();
     await db?.drop();
+    auth?.cleanup();
   });
 
-  it('answers 400 problem+json tenant_required without a tenant, and validation_failed for a bad Last-Event-ID', async () => {
-    const noTenant = await fetch(`${notifier.baseUrl}/api/v1/events/stream`);
-    expect(noTenant.status).toBe(400);
-    expect(noTenant.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(await noTenant.json()).toMatchObject({ status: 400, code: 'tenant_required', type: expect.stringMatching(/tenant_required$/) });
+  it('answers 401 problem+json without a token or with a bad one, with a Bearer challenge', async () => {
+    const none = await fetch(streamUrl('tenant=red'));
+    expect(none.status).toBe(401);
+    expect(none.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="orch"');
+    expect(await none.json()).toMatchObject({ status: 401, code: 'unauthorized' });
 
-    const badId = await fetch(streamUrl('tenant=red'), { headers: { 'Last-Event-ID': 'seven' } });
+    const expired = await fetch(streamUrl(`access_token=${await auth.token({ tenant: 'red', ttlSeconds: -120 })}`));
+    expect(expired.status).toBe(401);
+    expect(expired.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+    const foreignKey = await TestAuth.create();
+    const forged = await fetch(streamUrl('tenant=red'), { headers: await foreignKey.header({ tenant: 'red' }) });
+    foreignKey.cleanup();
+    expect({ status: forged.status, code: ((await forged.json()) as { code: string }).code }).toEqual({ status: 401, code: 'unauthorized' });
+  });
+
+  it('answers 403 without orch:read or for a tenant the token does not hold, 400 tenant_required for a multi-tenant token without a choice', async () => {
+    const noScope = await fetch(streamUrl(''), { headers: await auth.header({ tenant: 'red', scopes: ['orch:operate'] }) });
+    expect(await noScope.json()).toMatchObject({ status: 403, code: 'forbidden', detail: 'this operation requires scope orch:read' });
+    const otherTenant = await fetch(streamUrl('tenant=blue'), { headers: await auth.header({ tenant: 'red', scopes: ['orch:read'] }) });
+    expect(await otherTenant.json()).toMatchObject({ status: 403, code: 'forbidden' });
+    const both = await auth.header({ tenants: ['red', 'blue'], scopes: ['orch:read'] });
+    const unchosen = await fetch(streamUrl(''), { headers: both });
+    expect(unchosen.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await unchosen.json()).toMatchObject({ status: 400, code: 'tenant_required', type: expect.stringMatching(/tenant_required$/) });
+  });
+
+  it('answers 400 problem+json validation_failed for a bad Last-Event-ID or a malformed tenant selector', async () => {
+    const badId = await fetch(streamUrl('tenant=red'), { headers: { ...(await auth.header({ tenant: 'red' })), 'Last-Event-ID': 'seven' } });
     expect(badId.status).toBe(400);
     expect(badId.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(await badId.json()).toMatchObject({ status: 400, code: 'validation_failed', detail: expect.stringMatching(/Last-Event-ID/) });
 
-    const badTenant = await fetch(streamUrl('tenant=a.%3E'));
+    const badTenant = await fetch(streamUrl('tenant=a.%3E'), { headers: await auth.header({ tenant: 'red' }) });
     expect(await badTenant.json()).toMatchObject({ status: 400, code: 'validation_failed' });
   });
 
@@ -85,17 +114,34 @@ describe('event-notifier SSE stream (real NATS + PostgreSQL, real processes)', (
     c.close();
   });
 
+  it('ends the stream with a token_expired error frame when the caller\'s token expires', async () => {
+    const expiresAt = Date.now() + 2_000;
+    const c = await open('', { Authorization: `Bearer ${await auth.token({ tenant: 'brief', scopes: ['orch:read'], ttlSeconds: 2 })}` });
+    await c.closed;
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt - 1_000);
+    expect(c.ended).toBe(true);
+    const last = c.events[c.events.length - 1];
+    expect(last.event).toBe('error');
+    expect(JSON.parse(last.data)).toMatchObject({ code: 'token_expired' });
+  });
+
   it("delivers only the tenant's own events: id = stream sequence, event = event type, data = the notifier event", async () => {
     const red = await open('tenant=red');
     const blue = await open('tenant=blue', {});
-    const viaHeader = await SseClient.open(`${notifier.baseUrl}/api/v1/events/stream`, { 'X-Orch-Tenant': 'blue' });
-    clients.push(viaHeader);
+    // A token of two tenants choosing blue with X-Orch-Tenant; another taking the token from the query (EventSource style).
+    const viaHeader = await SseClient.open(`${notifier.baseUrl}/api/v1/events/stream`, {
+      ...(await auth.header({ tenants: ['red', 'blue'], scopes: ['orch:read'] })),
+      'X-Orch-Tenant': 'blue',
+    });
+    const viaQuery = await SseClient.open(streamUrl(`tenant=blue&access_token=${await auth.token({ tenants: ['red', 'blue'], scopes: ['orch:read'] })}`));
+    clients.push(viaHeader, viaQuery);
     await ledger.submit(job('red', 'p1', 'demo.echo', 'r1'));
     await ledger.submit(job('red', 'p1', 'demo.echo', 'r2'));
     await ledger.submit(job('blue', 'p1', 'demo.echo', 'b1'));
     await red.waitForEvents(4);
     await blue.waitForEvents(2);
     await viaHeader.waitForEvents(2);
+    await viaQuery.waitForEvents(2);
 
     const stored = await tenantMessages('red');
     expect(red.notifierEvents.map((e) => e.eventId)).toEqual(stored.map((m) => m.msgId));
@@ -106,8 +152,9 @@ describe('event-notifier SSE stream (real NATS + PostgreSQL, real processes)', (
     }
     expect(blue.notifierEvents.map((e) => e.tenantId)).toEqual(['blue', 'blue']);
     expect(viaHeader.notifierEvents.map((e) => e.eventId)).toEqual(blue.notifierEvents.map((e) => e.eventId));
+    expect(viaQuery.notifierEvents.map((e) => e.eventId)).toEqual(blue.notifierEvents.map((e) => e.eventId));
     // Red's events were stored before blue's, so a leak would have arrived already.
-    expect(blue.events).toHaveLength(2);
+    for (const c of [blue, viaHeader, viaQuery]) expect(c.events).toHaveLength(2);
   });
 
   it('applies the project, jobType and correlationId filters on the server', async () => {
@@ -203,8 +250,9 @@ describe('event-notifier SSE stream (real NATS + PostgreSQL, real processes)', (
   it('cuts off a client that does not read once its buffer passes the limit, with an error frame', async () => {
     const tenant = 'slow';
     const filter = ns.names.notifyTenant(tenant);
+    const token = await auth.token({ tenant, scopes: ['orch:read'] });
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = httpRequest(streamUrl(`tenant=${tenant}`), (r) => resolve(r));
+      const req = httpRequest(streamUrl(`access_token=${token}`), (r) => resolve(r));
       req.on('error', reject);
       req.end();
     });

@@ -36,53 +36,37 @@ describe('parseLastEventId', () => {
 });
 
 describe('parseStreamRequest', () => {
-  it('takes the tenant from X-Orch-Tenant or ?tenant=', () => {
-    expect(parseStreamRequest(input({}, { 'x-orch-tenant': 'acme' })).tenant).toBe('acme');
-    expect(parseStreamRequest(input({ tenant: 'acme' })).tenant).toBe('acme');
-    expect(parseStreamRequest(input({ tenant: 'acme' }, { 'x-orch-tenant': 'acme' })).tenant).toBe('acme');
-  });
-
-  it('requires a tenant', () => {
-    const err = failure(() => parseStreamRequest(input()));
-    expect(err).toBeInstanceOf(OrchError);
-    expect(err).toMatchObject({ code: 'tenant_required', status: 400 });
-  });
-
-  it('refuses a tenant that is not one subject token, and a header that disagrees with the query', () => {
-    for (const tenant of ['a.b', '*', '>', 'Acme', 'a b']) {
-      expect(failure(() => parseStreamRequest(input({ tenant })))).toMatchObject({ code: 'validation_failed' });
-    }
-    expect(failure(() => parseStreamRequest(input({ tenant: 'a' }, { 'x-orch-tenant': 'b' })))).toMatchObject({ code: 'validation_failed' });
+  it('keeps the tenant it is given (the token\'s) and ignores the tenant and access_token parameters the auth guard read', () => {
+    expect(parseStreamRequest(input({ tenant: 'other', access_token: 'a.b.c' }, { 'x-orch-tenant': 'other' }), 'acme').tenant).toBe('acme');
   });
 
   it('starts with new events by default and replays the stream with from=start', () => {
-    expect(parseStreamRequest(input({ tenant: 't' })).start).toEqual({ kind: 'new' });
-    expect(parseStreamRequest(input({ tenant: 't', from: 'start' })).start).toEqual({ kind: 'start' });
-    expect(failure(() => parseStreamRequest(input({ tenant: 't', from: 'yesterday' })))).toMatchObject({ code: 'validation_failed' });
+    expect(parseStreamRequest(input(), 't').start).toEqual({ kind: 'new' });
+    expect(parseStreamRequest(input({ from: 'start' }), 't').start).toEqual({ kind: 'start' });
+    expect(failure(() => parseStreamRequest(input({ from: 'yesterday' }), 't'))).toMatchObject({ code: 'validation_failed' });
   });
 
   it('resumes after Last-Event-ID (header first, then ?lastEventId=), even on a from=start URL', () => {
-    expect(parseStreamRequest(input({ tenant: 't', from: 'start' }, { 'last-event-id': '7' })).start).toEqual({ kind: 'after', seq: 7 });
-    expect(parseStreamRequest(input({ tenant: 't', lastEventId: '9' })).start).toEqual({ kind: 'after', seq: 9 });
-    expect(parseStreamRequest(input({ tenant: 't', lastEventId: '9' }, { 'last-event-id': '7' })).start).toEqual({ kind: 'after', seq: 7 });
-    expect(failure(() => parseStreamRequest(input({ tenant: 't', lastEventId: 'x' })))).toMatchObject({ code: 'validation_failed' });
+    expect(parseStreamRequest(input({ from: 'start' }, { 'last-event-id': '7' }), 't').start).toEqual({ kind: 'after', seq: 7 });
+    expect(parseStreamRequest(input({ lastEventId: '9' }), 't').start).toEqual({ kind: 'after', seq: 9 });
+    expect(parseStreamRequest(input({ lastEventId: '9' }, { 'last-event-id': '7' }), 't').start).toEqual({ kind: 'after', seq: 7 });
+    expect(failure(() => parseStreamRequest(input({ lastEventId: 'x' }), 't'))).toMatchObject({ code: 'validation_failed' });
   });
 
   it('reads the optional filters and validates them', () => {
-    expect(parseStreamRequest(input({ tenant: 't', project: 'p1', jobType: 'demo.echo', correlationId: 'c-1' })).filter).toEqual({
+    expect(parseStreamRequest(input({ project: 'p1', jobType: 'demo.echo', correlationId: 'c-1' }), 't').filter).toEqual({
       project: 'p1',
       jobType: 'demo.echo',
       correlationId: 'c-1',
     });
-    expect(parseStreamRequest(input({ tenant: 't', project: '' })).filter).toEqual({});
-    expect(failure(() => parseStreamRequest(input({ tenant: 't', project: 'P.1' })))).toMatchObject({ code: 'validation_failed' });
-    expect(failure(() => parseStreamRequest(input({ tenant: 't', jobType: 'a b' })))).toMatchObject({ code: 'validation_failed' });
-    expect(failure(() => parseStreamRequest(input({ tenant: 't', correlationId: 'x'.repeat(129) })))).toMatchObject({ code: 'validation_failed' });
+    expect(parseStreamRequest(input({ project: '' }), 't').filter).toEqual({});
+    expect(failure(() => parseStreamRequest(input({ project: 'P.1' }), 't'))).toMatchObject({ code: 'validation_failed' });
+    expect(failure(() => parseStreamRequest(input({ jobType: 'a b' }), 't'))).toMatchObject({ code: 'validation_failed' });
+    expect(failure(() => parseStreamRequest(input({ correlationId: 'x'.repeat(129) }), 't'))).toMatchObject({ code: 'validation_failed' });
   });
 
   it('refuses a parameter given twice', () => {
-    expect(failure(() => parseStreamRequest(input({ tenant: ['a', 'b'] })))).toMatchObject({ code: 'validation_failed' });
-    expect(failure(() => parseStreamRequest(input({ tenant: 't', project: ['p1', 'p2'] })))).toMatchObject({ code: 'validation_failed' });
+    expect(failure(() => parseStreamRequest(input({ project: ['p1', 'p2'] }), 't'))).toMatchObject({ code: 'validation_failed' });
   });
 });
 

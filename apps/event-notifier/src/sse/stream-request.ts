@@ -18,9 +18,12 @@ export interface StreamFilter {
 
 /** A validated `GET /api/v1/events/stream` request. */
 export interface StreamRequest {
+  /** The caller's tenant, resolved from the token by the auth guard. */
   tenant: string;
   start: StreamStart;
   filter: StreamFilter;
+  /** When the caller's token expires (epoch ms): the stream ends then, and the client reconnects with a fresh token. */
+  expiresAt?: number;
 }
 
 /** What the parser reads from the HTTP request. */
@@ -65,24 +68,16 @@ export function parseLastEventId(raw: string | undefined, name = 'Last-Event-ID'
 }
 
 /**
- * Validates a stream request. The tenant comes from `X-Orch-Tenant` or
- * `?tenant=` (they must agree when both are given). Last-Event-ID (header, or
- * `?lastEventId=` for clients that cannot set headers) wins over `?from=start`,
- * so a browser reconnecting to a `from=start` URL resumes instead of replaying.
+ * Validates a stream request for `tenant` (the caller's, from the token; the
+ * auth guard already read `X-Orch-Tenant` / `?tenant=` and `?access_token=`).
+ * Last-Event-ID (header, or `?lastEventId=` for clients that cannot set
+ * headers) wins over `?from=start`, so a browser reconnecting to a
+ * `from=start` URL resumes instead of replaying.
  *
- * @throws OrchError `tenant_required` without a tenant, `validation_failed` for a bad value.
+ * @throws OrchError `validation_failed` for a bad value.
  */
-export function parseStreamRequest(input: StreamRequestInput): StreamRequest {
+export function parseStreamRequest(input: StreamRequestInput, tenant: string): StreamRequest {
   const q = input.query;
-  const header = single(input.headers['x-orch-tenant'], 'X-Orch-Tenant');
-  const fromQuery = single(q['tenant'], 'tenant');
-  if (header !== undefined && fromQuery !== undefined && header !== fromQuery) {
-    throw invalid('X-Orch-Tenant and the tenant query parameter disagree', 'tenant');
-  }
-  const tenant = matching(header ?? fromQuery, ID_TOKEN_PATTERN, 'tenant');
-  if (tenant === undefined) {
-    throw new OrchError('tenantRequired', 'give the tenant in the X-Orch-Tenant header or the tenant query parameter', { retryable: false });
-  }
 
   const lastEventId =
     parseLastEventId(single(input.headers['last-event-id'], 'Last-Event-ID')) ??

@@ -10,142 +10,26 @@ import {
   FailResult,
   FencedRequest,
   HeartbeatRequest,
-  JobLimits,
   JobStatus,
   LeaseCommand,
   LeaseCommandResult,
   LeaseResult,
-  OrchError,
   ProgressRequest,
   PromoteCommand,
   PromoteResult,
-  SubmitJobCommand,
-  SubmitJobResult,
   TransitionReason,
 } from '@orch/contracts';
-import {
-  BackoffPolicy,
-  assertTransition,
-  backoffMs,
-  checkFence,
-  decideFailure,
-  digestOf,
-  TransitionRefused,
-} from '@orch/domain';
-import { JobRow, toJobView } from '@orch/persistence';
+import { backoffMs, decideFailure, digestOf } from '@orch/domain';
+import { JobRow } from '@orch/persistence';
 import { v4 as uuidv4 } from 'uuid';
-import { v7 as uuidv7 } from 'uuid';
+import { endCanceled } from './cancel';
+import { cancelRequested, clearLease, fenced, LedgerPolicy, leaseEnd, mustFind, transition } from './command-support';
 import { CommandContext, UnitOfWork } from './unit-of-work';
 
-/** Ledger-writer policy knobs (from config). */
-export interface LedgerPolicy {
-  backoff: BackoffPolicy;
-  /** Heartbeat cadence suggested to workers, as a fraction of the lease. */
-  heartbeatFraction: number;
-  random: () => number;
-}
-
-function refused(err: unknown): never {
-  if (err instanceof TransitionRefused) throw new OrchError('invalidTransition', err.message, { retryable: false });
-  throw err;
-}
-
-function transition(job: JobRow, to: JobStatus): void {
-  try {
-    assertTransition(job.status, to);
-  } catch (err) {
-    refused(err);
-  }
-}
-
-function mustFind(uow: UnitOfWork, tenant: string, id: string): JobRow {
-  const job = uow.job(tenant, id);
-  if (!job) throw new OrchError('notFound', `job ${id} not found`, { retryable: false });
-  return job;
-}
-
-/** Checks a worker's lease; refuses stale or expired leases (fencing). */
-function fenced(uow: UnitOfWork, tenant: string, req: FencedRequest): JobRow {
-  const job = mustFind(uow, tenant, req.jobId);
-  const verdict = checkFence(job, { leaseId: req.leaseId, fencingToken: req.fencingToken }, uow.now);
-  if (!verdict.ok) {
-    throw new OrchError('staleLease', `lease ${req.leaseId} (token ${req.fencingToken}) on job ${job.id} is not current: ${verdict.reason}`, {
-      retryable: false,
-    });
-  }
-  return job;
-}
-
-function clearLease(job: JobRow): void {
-  job.leaseId = null;
-  job.leaseExpiresAt = null;
-  job.leaseMs = null;
-}
-
-/**
- * `submit`: creates the job, or returns the one an earlier call with the same
- * Idempotency-Key and body created; the same key with another body is a 409.
- * A job with a future `runAt` waits `pending`; otherwise it is `queued` now.
- */
-export function applySubmit(uow: UnitOfWork, ctx: CommandContext, cmd: SubmitJobCommand): SubmitJobResult {
-  const existing = uow.findIdempotency(ctx.tenant, cmd.scope, cmd.idempotencyKey);
-  if (existing) {
-    if (existing.requestDigest !== cmd.requestDigest) {
-      throw new OrchError('idempotencyConflict', `Idempotency-Key "${cmd.idempotencyKey}" was used with a different request body`, {
-        retryable: false,
-      });
-    }
-    const job = uow.job(ctx.tenant, existing.jobId);
-    if (!job) throw new OrchError('internal', `idempotency record points at missing job ${existing.jobId}`);
-    return { created: false, job: toJobView(job) };
-  }
-  const now = uow.now;
-  const runAt = cmd.runAt ? new Date(cmd.runAt) : null;
-  const delayed = runAt !== null && runAt.getTime() > now.getTime();
-  const job: JobRow = {
-    id: uuidv7(),
-    tenant: ctx.tenant,
-    project: cmd.project,
-    jobType: cmd.jobType,
-    status: JobStatus.pending,
-    statusReason: TransitionReason.submitted,
-    priority: cmd.priority ?? JobLimits.priorityDefault,
-    payload: cmd.payload,
-    payloadDigest: digestOf(cmd.payload),
-    result: null,
-    lastError: null,
-    attempt: 1,
-    maxAttempts: cmd.maxAttempts ?? JobLimits.maxAttemptsDefault,
-    runAt,
-    eligibleAt: runAt,
-    admittedAttempt: null,
-    leaseId: null,
-    fencingToken: 0,
-    leaseExpiresAt: null,
-    leaseMs: null,
-    workerId: null,
-    progressPercent: null,
-    progressMessage: null,
-    correlationId: ctx.correlationId,
-    idempotencyKey: cmd.idempotencyKey,
-    runId: null,
-    replayOf: null,
-    createdAt: now,
-    updatedAt: now,
-    startedAt: null,
-    finishedAt: null,
-  };
-  uow.insertJob(job, { tenant: ctx.tenant, scope: cmd.scope, key: cmd.idempotencyKey, requestDigest: cmd.requestDigest, jobId: job.id });
-  uow.emit(job, EventType.created, ctx, { priority: job.priority, maxAttempts: job.maxAttempts, runAt: cmd.runAt ?? null });
-  if (delayed) {
-    job.statusReason = TransitionReason.waitingRunAt;
-  } else {
-    job.status = JobStatus.queued;
-    job.statusReason = TransitionReason.submitted;
-    uow.emit(job, EventType.queued, ctx, { reason: TransitionReason.submitted });
-  }
-  return { created: true, job: toJobView(job) };
-}
+export type { LedgerPolicy } from './command-support';
+export { applySubmit, applySubmitBatch } from './submit';
+export { applyCancel } from './cancel';
+export { applyAudit } from './audit';
 
 /** `promote`: pending jobs whose runAt has come become queued. Others are skipped. */
 export function applyPromote(uow: UnitOfWork, ctx: CommandContext, cmd: PromoteCommand): PromoteResult {
@@ -249,27 +133,35 @@ export function allocationOf(job: JobRow, policy: LedgerPolicy): Allocation {
   };
 }
 
+/** What start/heartbeat/progress answer: the lease's end, and whether the worker should stop. */
+function leaseResult(job: JobRow): LeaseResult {
+  return { leaseExpiresAt: job.leaseExpiresAt!.toISOString(), cancelRequested: cancelRequested(job) };
+}
+
 /** `start`: the worker acknowledged its allocation (leased → running). */
 export function applyStart(uow: UnitOfWork, ctx: CommandContext, req: FencedRequest): LeaseResult {
   const job = fenced(uow, ctx.tenant, req);
-  if (job.status === JobStatus.running) return { leaseExpiresAt: job.leaseExpiresAt!.toISOString(), cancelRequested: false };
+  if (job.status === JobStatus.running) return leaseResult(job);
   transition(job, JobStatus.running);
   job.status = JobStatus.running;
   job.statusReason = TransitionReason.started;
   job.startedAt = job.startedAt ?? uow.now;
   uow.touch(job);
   uow.emit(job, EventType.running, ctx, { leaseId: job.leaseId, workerId: job.workerId });
-  return { leaseExpiresAt: job.leaseExpiresAt!.toISOString(), cancelRequested: false };
+  return leaseResult(job);
 }
 
-/** `heartbeat`: extends a current lease. Not a transition: no ledger event. */
+/**
+ * `heartbeat`: extends a current lease (never past a cancel deadline). Not a
+ * transition: no ledger event.
+ */
 export function applyHeartbeat(uow: UnitOfWork, ctx: CommandContext, req: HeartbeatRequest): LeaseResult {
   const job = fenced(uow, ctx.tenant, req);
   const leaseMs = req.leaseMs ?? job.leaseMs ?? 30_000;
   job.leaseMs = leaseMs;
-  job.leaseExpiresAt = new Date(uow.now.getTime() + leaseMs);
+  job.leaseExpiresAt = leaseEnd(job, new Date(uow.now.getTime() + leaseMs));
   uow.touch(job);
-  return { leaseExpiresAt: job.leaseExpiresAt.toISOString(), cancelRequested: false };
+  return leaseResult(job);
 }
 
 /** `progress`: records progress (and extends the lease like a heartbeat). */
@@ -277,10 +169,10 @@ export function applyProgress(uow: UnitOfWork, ctx: CommandContext, req: Progres
   const job = fenced(uow, ctx.tenant, req);
   job.progressPercent = req.percent ?? job.progressPercent;
   job.progressMessage = req.message ?? job.progressMessage;
-  job.leaseExpiresAt = new Date(uow.now.getTime() + (job.leaseMs ?? 30_000));
+  job.leaseExpiresAt = leaseEnd(job, new Date(uow.now.getTime() + (job.leaseMs ?? 30_000)));
   uow.touch(job);
   uow.emit(job, EventType.progress, ctx, { percent: req.percent ?? null, message: req.message ?? null });
-  return { leaseExpiresAt: job.leaseExpiresAt.toISOString(), cancelRequested: false };
+  return leaseResult(job);
 }
 
 /** `complete`: the attempt succeeded; terminal. */
@@ -348,9 +240,16 @@ function endAttempt(
   return { status: job.status };
 }
 
-/** `fail`: the worker reports a failed attempt. */
+/**
+ * `fail`: the worker reports a failed attempt. After a cancel request the job
+ * ends `canceled`, whatever the error says (no retry, no dead letter).
+ */
 export function applyFail(uow: UnitOfWork, ctx: CommandContext, req: FailRequest, policy: LedgerPolicy): FailResult {
   const job = fenced(uow, ctx.tenant, req);
+  if (cancelRequested(job)) {
+    const error = { code: req.error.code, message: req.error.message, retryable: req.error.retryable ?? true };
+    return endCanceled(uow, ctx, job, TransitionReason.canceledByOperator, error);
+  }
   return endAttempt(
     uow,
     ctx,
@@ -368,7 +267,8 @@ export function applyFail(uow: UnitOfWork, ctx: CommandContext, req: FailRequest
 /**
  * `expire`: the reaper found the lease past its expiry. Applies only if the
  * lease is still the one the reaper saw (same fencing token) and still expired:
- * a heartbeat that got in first wins.
+ * a heartbeat that got in first wins. A cancel-requested job ends `canceled`
+ * (`cancel_grace_expired`) instead of being retried.
  */
 export function applyExpire(uow: UnitOfWork, ctx: CommandContext, cmd: ExpireCommand, policy: LedgerPolicy): FailResult | { status: JobStatus; skipped: true } {
   const job = mustFind(uow, ctx.tenant, cmd.jobId);
@@ -378,6 +278,7 @@ export function applyExpire(uow: UnitOfWork, ctx: CommandContext, cmd: ExpireCom
     job.leaseExpiresAt !== null &&
     job.leaseExpiresAt.getTime() <= uow.now.getTime();
   if (!stillExpired) return { status: job.status, skipped: true };
+  if (cancelRequested(job)) return endCanceled(uow, ctx, job, TransitionReason.cancelGraceExpired, null);
   return endAttempt(
     uow,
     ctx,

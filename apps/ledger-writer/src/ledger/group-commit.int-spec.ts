@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import { GroupCommitter } from './group-commit';
 import { OutboxRelay } from './outbox-relay';
 
-const policy = { backoff: { baseMs: 100, maxMs: 1000, jitter: 0.5 }, heartbeatFraction: 1 / 3, random: () => 0.5 };
+const policy = { backoff: { baseMs: 100, maxMs: 1000, jitter: 0.5 }, heartbeatFraction: 1 / 3, cancelGraceMs: 30_000, random: () => 0.5 };
 
 function submitEnvelope(tenant: string, key: string, payload: Record<string, unknown>, extra: Partial<SubmitJobCommand> = {}): Envelope<unknown> {
   const body = { tenant, project: 'p1', jobType: 'demo.echo', payload, ...extra };

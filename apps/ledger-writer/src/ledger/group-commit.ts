@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import {
   AdmitCommand,
+  AppendAuditCommand,
+  CancelJobCommand,
   CompleteRequest,
   Envelope,
   ExpireCommand,
@@ -13,6 +15,7 @@ import {
   OrchNames,
   ProgressRequest,
   PromoteCommand,
+  SubmitBatchCommand,
   SubmitJobCommand,
 } from '@orch/contracts';
 import { LedgerRepository } from '@orch/persistence';
@@ -20,6 +23,8 @@ import type { DataSource } from 'typeorm';
 import {
   LedgerPolicy,
   applyAdmit,
+  applyAudit,
+  applyCancel,
   applyComplete,
   applyExpire,
   applyFail,
@@ -29,7 +34,9 @@ import {
   applyPromote,
   applyStart,
   applySubmit,
+  applySubmitBatch,
 } from './commands';
+import { recordedJobIds } from './command-support';
 import { CommandContext, UnitOfWork } from './unit-of-work';
 
 /** One command waiting for the next group commit. */
@@ -146,16 +153,18 @@ export class GroupCommitter {
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
       await qr.startTransaction('READ COMMITTED');
+      // Event heads, then audit heads, each in tenant order: writers never wait on each other in a cycle.
       const heads = await this.repo.lockChainHeads(qr, batch.map((c) => c.envelope.tenant));
-      const submits = batch.filter((c) => c.verb === 'submit').map((c) => ({ tenant: c.envelope.tenant, cmd: c.envelope.data as SubmitJobCommand }));
-      const idem = await this.repo.findIdempotencyKeys(
-        qr,
-        submits.map((s) => ({ tenant: s.tenant, scope: s.cmd.scope, key: s.cmd.idempotencyKey })),
-      );
-      const ids = new Set<string>([...idem.values()].map((r) => r.jobId));
+      const auditHeads = await this.repo.lockAuditHeads(qr, batch.filter((c) => hasOperator(c.envelope.data)).map((c) => c.envelope.tenant));
+      const keys = batch.flatMap((c) => {
+        const ref = idempotencyOf(c.verb, c.envelope.data);
+        return ref ? [{ tenant: c.envelope.tenant, ...ref }] : [];
+      });
+      const idem = await this.repo.findIdempotencyKeys(qr, keys);
+      const ids = new Set<string>([...idem.values()].flatMap(recordedJobIds));
       for (const c of batch) for (const id of jobIdsOf(c.verb, c.envelope.data)) ids.add(id);
       const jobs = await this.repo.loadJobs(qr, [...ids], true);
-      const uow = new UnitOfWork(new Date(), this.names, jobs, heads, idem);
+      const uow = new UnitOfWork(new Date(), this.names, jobs, heads, idem, auditHeads);
       for (const c of batch) {
         try {
           outcomes.push({ ok: true, value: this.apply(uow, c) });
@@ -171,6 +180,8 @@ export class GroupCommitter {
       await this.repo.insertDeadLetters(qr, uow.deadLetters);
       await this.repo.enqueueOutbox(qr, uow.outbox);
       await this.repo.saveChainHeads(qr, uow.changedHeads());
+      await this.repo.appendAudit(qr, uow.auditEntries);
+      await this.repo.saveChainHeads(qr, uow.changedAuditHeads(), 'audit');
       await qr.commitTransaction();
     } catch (err) {
       if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
@@ -218,6 +229,12 @@ export class GroupCommitter {
         return applyFail(uow, ctx, env.data as FailRequest, this.policy);
       case 'expire':
         return applyExpire(uow, ctx, env.data as ExpireCommand, this.policy);
+      case 'cancel':
+        return applyCancel(uow, ctx, env.data as CancelJobCommand, this.policy);
+      case 'submit-batch':
+        return applySubmitBatch(uow, ctx, env.data as SubmitBatchCommand);
+      case 'audit':
+        return applyAudit(uow, ctx, env.data as AppendAuditCommand);
     }
   }
 }
@@ -226,7 +243,11 @@ export class GroupCommitter {
 function jobIdsOf(verb: LedgerVerb, data: unknown): string[] {
   switch (verb) {
     case 'submit':
+    case 'submit-batch':
+    case 'audit':
       return [];
+    case 'cancel':
+      return [(data as CancelJobCommand).jobId];
     case 'lease':
     case 'admit':
       return (data as AdmitCommand).jobs.map((j) => j.jobId);
@@ -237,13 +258,31 @@ function jobIdsOf(verb: LedgerVerb, data: unknown): string[] {
   }
 }
 
-/** Who an event is attributed to: the worker for worker calls, the service otherwise. */
+/** The idempotency key a command is deduplicated by, if any. */
+function idempotencyOf(verb: LedgerVerb, data: unknown): { scope: string; key: string } | null {
+  if (verb === 'submit' || verb === 'submit-batch') {
+    const cmd = data as SubmitJobCommand | SubmitBatchCommand;
+    return { scope: cmd.scope, key: cmd.idempotencyKey };
+  }
+  const ref = (data as { idempotency?: { scope: string; key: string } }).idempotency;
+  return ref ? { scope: ref.scope, key: ref.key } : null;
+}
+
+/** Operator commands write an audit entry, so their tenant's audit head is locked. */
+function hasOperator(data: unknown): boolean {
+  return (data as { operator?: unknown }).operator !== undefined;
+}
+
+/** Who an event is attributed to: the operator or worker who asked, the service otherwise. */
 function actorOf(verb: LedgerVerb, env: Envelope<unknown>): { subject: string; scopes: string[] } {
-  const actor = (env.data as { actor?: { subject: string; scopes: string[] } }).actor;
+  const data = env.data as { actor?: { subject: string; scopes: string[] }; operator?: { subject: string; scopes: string[] } };
+  if (data.operator) return { subject: data.operator.subject, scopes: [...data.operator.scopes] };
+  const actor = data.actor;
   if (actor) return actor;
   if (env.taskRunnerId) return { subject: `worker:${env.taskRunnerId}`, scopes: [] };
   switch (verb) {
     case 'submit':
+    case 'submit-batch':
       return { subject: 'api', scopes: [] };
     case 'admit':
     case 'promote':

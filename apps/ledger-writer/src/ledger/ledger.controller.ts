@@ -2,6 +2,8 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   AdmitCommand,
+  AppendAuditCommand,
+  CancelJobCommand,
   CompleteRequest,
   ExpireCommand,
   FailRequest,
@@ -11,6 +13,7 @@ import {
   LedgerVerb,
   ProgressRequest,
   PromoteCommand,
+  SubmitBatchCommand,
   SubmitJobCommand,
 } from '@orch/contracts';
 import { Incoming, Route } from '@orch/messaging';
@@ -71,5 +74,23 @@ export class LedgerController {
   @MessagePattern(cmd('expire'), { data: ExpireCommand })
   expire(@Payload() m: Incoming<ExpireCommand>) {
     return this.ledger.execute('expire', m);
+  }
+
+  /** Operator cancel → CancelJobResult (see CancelJobCommand). */
+  @MessagePattern(cmd('cancel'), { data: CancelJobCommand })
+  cancel(@Payload() m: Incoming<CancelJobCommand>) {
+    return this.ledger.execute('cancel', m);
+  }
+
+  /** 1..1000 jobs, all or nothing → SubmitBatchResult. */
+  @MessagePattern(cmd('submit-batch'), { data: SubmitBatchCommand })
+  submitBatch(@Payload() m: Incoming<SubmitBatchCommand>) {
+    return this.ledger.execute('submit-batch', m);
+  }
+
+  /** An operator change made by another service, into the audit log → AppendAuditResult. */
+  @MessagePattern(cmd('audit'), { data: AppendAuditCommand })
+  audit(@Payload() m: Incoming<AppendAuditCommand>) {
+    return this.ledger.execute('audit', m);
   }
 }

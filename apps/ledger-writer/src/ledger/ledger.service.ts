@@ -31,6 +31,7 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
       {
         backoff: { baseMs: config.BACKOFF_BASE_MS, maxMs: config.BACKOFF_MAX_MS, jitter: config.BACKOFF_JITTER },
         heartbeatFraction: 1 / 3,
+        cancelGraceMs: config.CANCEL_GRACE_MS,
         random: Math.random,
       },
       { maxBatch: config.GROUP_COMMIT_MAX_BATCH, maxWaitMs: config.GROUP_COMMIT_MAX_WAIT_MS },

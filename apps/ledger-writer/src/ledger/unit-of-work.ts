@@ -1,10 +1,12 @@
 import {
   Actor,
+  AuditEntryView,
   DispatchMessage,
   EventType,
   JobEventData,
   JobSnapshot,
   LedgerEventView,
+  OperatorContext,
   OrchNames,
 } from '@orch/contracts';
 import { chainHash } from '@orch/domain';
@@ -35,6 +37,7 @@ export class UnitOfWork {
   readonly outbox: OutboxMessage[] = [];
   readonly idempotencyNew: IdempotencyRecord[] = [];
   readonly deadLetters: DeadLetterRow[] = [];
+  readonly auditEntries: AuditEntryView[] = [];
 
   constructor(
     readonly now: Date,
@@ -42,6 +45,8 @@ export class UnitOfWork {
     private readonly jobs: Map<string, JobRow>,
     private readonly heads: Map<string, ChainHead>,
     private readonly idempotency: Map<string, IdempotencyRecord>,
+    /** Audit-log heads, locked for the tenants of commands that carry an operator. */
+    private readonly auditHeads: Map<string, ChainHead> = new Map(),
   ) {}
 
   /** A job visible to `tenant` (another tenant's job is not found). */
@@ -54,10 +59,53 @@ export class UnitOfWork {
     return this.idempotency.get(idempotencyMapKey(tenant, scope, key));
   }
 
-  insertJob(job: JobRow, idem: IdempotencyRecord): void {
+  /** Adds a new job (written whole at the end), with the idempotency record that created it, if any. */
+  insertJob(job: JobRow, idem?: IdempotencyRecord): void {
     this.newJobs.set(job.id, job);
+    if (idem) this.remember(idem);
+  }
+
+  /** Records a deduplicated command; later commands of this batch with the same key see it. */
+  remember(idem: IdempotencyRecord): void {
     this.idempotency.set(idempotencyMapKey(idem.tenant, idem.scope, idem.key), idem);
     this.idempotencyNew.push(idem);
+  }
+
+  /**
+   * Appends an entry to the tenant's audit chain (its own chain, apart from the
+   * job events). `before`/`after` are normalised to plain JSON first, so the
+   * hash covers exactly what jsonb stores and gives back.
+   */
+  appendAudit(tenant: string, init: AuditInit): AuditEntryView {
+    const head = this.auditHeads.get(tenant);
+    if (!head) throw new Error(`audit head for tenant ${tenant} was not locked`);
+    const body = {
+      tenant,
+      seq: head.seq + 1,
+      project: init.project ?? null,
+      id: uuidv7(),
+      occurredAt: this.now.toISOString(),
+      actor: { subject: init.operator.subject, scopes: [...init.operator.scopes] },
+      action: init.action,
+      targetType: init.targetType,
+      targetId: init.targetId,
+      reason: init.operator.reason,
+      ticket: init.operator.ticket ?? null,
+      before: plainJson(init.before ?? null),
+      after: plainJson(init.after ?? null),
+    };
+    const hash = chainHash(head.hash, body);
+    const entry: AuditEntryView = { ...body, prevHash: head.hash, hash };
+    head.seq = body.seq;
+    head.hash = hash;
+    this.auditEntries.push(entry);
+    return entry;
+  }
+
+  /** Audit heads to write back. */
+  changedAuditHeads(): ChainHead[] {
+    const tenants = new Set(this.auditEntries.map((e) => e.tenant));
+    return [...tenants].map((t) => this.auditHeads.get(t)!);
   }
 
   /** Marks a preloaded job as changed (new jobs are written whole anyway). */
@@ -165,6 +213,22 @@ export class UnitOfWork {
   dirtyJobs(): JobRow[] {
     return [...this.dirty].map((id) => this.jobs.get(id)!);
   }
+}
+
+/** What an audit entry records; the rest (seq, id, time, hashes) the unit of work fills in. */
+export interface AuditInit {
+  project?: string | null;
+  action: string;
+  targetType: string;
+  targetId: string;
+  operator: OperatorContext;
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+}
+
+/** A JSON value as JSON.stringify/parse gives it back (undefined fields dropped, dates as strings). */
+function plainJson(value: Record<string, unknown> | null): Record<string, unknown> | null {
+  return value === null ? null : (JSON.parse(JSON.stringify(value)) as Record<string, unknown>);
 }
 
 /** The job fields carried with every event. */

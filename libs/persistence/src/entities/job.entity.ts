@@ -41,4 +41,7 @@ export class JobEntity {
   @Column('timestamptz', { name: 'updated_at', transformer: tsTransformer }) updatedAt!: Date;
   @Column('timestamptz', { name: 'started_at', nullable: true, transformer: tsTransformer }) startedAt!: Date | null;
   @Column('timestamptz', { name: 'finished_at', nullable: true, transformer: tsTransformer }) finishedAt!: Date | null;
+  @Column('timestamptz', { name: 'cancel_requested_at', nullable: true, transformer: tsTransformer }) cancelRequestedAt!: Date | null;
+  @Column('text', { name: 'cancel_reason', nullable: true }) cancelReason!: string | null;
+  @Column('timestamptz', { name: 'cancel_deadline', nullable: true, transformer: tsTransformer }) cancelDeadline!: Date | null;
 }

@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min, ValidateBy, ValidateIf, ValidationArguments } from 'class-validator';
 
 /** Log levels accepted by `LOG_LEVEL`. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -29,6 +29,25 @@ export function IsPortNumber(): PropertyDecorator {
   };
 }
 
+/** The variables that each choose one way to authenticate to NATS (NATS_USER goes with NATS_PASSWORD). */
+const NATS_AUTH_VARIABLES = ['NATS_USER', 'NATS_NKEY_SEED_FILE', 'NATS_CREDS_FILE'] as const;
+
+/** Refuses a second NATS authentication mechanism next to the decorated one. */
+function NotWithOtherNatsAuth(): PropertyDecorator {
+  return ValidateBy({
+    name: 'natsAuthExclusive',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) => value === undefined || others(args).length === 0,
+      defaultMessage: (args?: ValidationArguments) =>
+        `${args?.property} must not be combined with ${others(args).join(' or ')}: choose one NATS authentication (user/password, nkey seed or creds file)`,
+    },
+  });
+  function others(args?: ValidationArguments): string[] {
+    const config = (args?.object ?? {}) as Record<string, unknown>;
+    return NATS_AUTH_VARIABLES.filter((v) => v !== args?.property && config[v] !== undefined);
+  }
+}
+
 /**
  * Environment shared by every Orch service; apps extend it and add `HTTP_PORT`.
  * Annotate property types explicitly (`: number`): conversion reads the emitted
@@ -45,6 +64,35 @@ export class BaseServiceConfig {
   /** NATS server URL (nats://, tls://, ws:// or wss://). */
   @Matches(/^(nats|tls|wss?):\/\/\S+$/, { message: '$property must be a nats://, tls://, ws:// or wss:// URL' })
   NATS_URL: string = NATS_URL_DEFAULT;
+
+  /**
+   * NATS user name; needs NATS_PASSWORD. One of three ways to authenticate, with
+   * NATS_NKEY_SEED_FILE and NATS_CREDS_FILE (at most one); none = no credentials.
+   * Build connection options with `natsConnectOptions` (libs/messaging), never by hand.
+   */
+  // Decorators run bottom-up: "is it set" is checked first (stopAtFirstError).
+  @ValidateIf((c: BaseServiceConfig) => c.NATS_USER !== undefined || c.NATS_PASSWORD !== undefined)
+  @NotWithOtherNatsAuth()
+  @Matches(/^\S+$/, { message: '$property must not contain white space' })
+  @IsNotEmpty({ message: 'NATS_USER must be set when NATS_PASSWORD is' })
+  NATS_USER?: string;
+
+  /** Password of NATS_USER (a secret: masked in configuration errors). */
+  @ValidateIf((c: BaseServiceConfig) => c.NATS_USER !== undefined || c.NATS_PASSWORD !== undefined)
+  @IsNotEmpty({ message: 'NATS_PASSWORD must be set when NATS_USER is' })
+  NATS_PASSWORD?: string;
+
+  /** Path of a file holding an nkey seed (`SU…`); read at every (re)connect, so a rotated file is picked up. */
+  @IsOptional()
+  @IsString()
+  @NotWithOtherNatsAuth()
+  NATS_NKEY_SEED_FILE?: string;
+
+  /** Path of a JWT credentials file (`.creds`, decentralized auth); read at every (re)connect. */
+  @IsOptional()
+  @IsString()
+  @NotWithOtherNatsAuth()
+  NATS_CREDS_FILE?: string;
 
   /** PostgreSQL connection URL. */
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: '$property must be a postgres:// URL' })

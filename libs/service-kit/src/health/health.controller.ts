@@ -7,13 +7,15 @@ import {
   type HealthIndicatorFunction,
   type HealthIndicatorResult,
 } from '@nestjs/terminus';
+import { Public } from '../http/public-route';
 import { runReadinessCheck, SHUTDOWN_INDICATOR, type ReadinessCheck } from './readiness-check';
 import { ShutdownState } from './shutdown-state';
 
 /** DI token of the app's `ReadinessCheck[]`. */
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
 
-/** Serves /healthz (liveness) and /readyz (readiness); 503 bodies name what is down. */
+/** Serves /healthz (liveness) and /readyz (readiness); 503 bodies name what is down. Public: probes carry no token. */
+@Public()
 @Controller()
 export class HealthController {
   constructor(

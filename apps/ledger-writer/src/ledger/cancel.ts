@@ -1,0 +1,130 @@
+import {
+  AuditActions,
+  AuditTargetTypes,
+  CancelJobCommand,
+  CancelJobResult,
+  EventType,
+  FailResult,
+  JobStatus,
+  OperatorContext,
+  TransitionReason,
+} from '@orch/contracts';
+import type { JobRow } from '@orch/persistence';
+import { toJobView } from '@orch/persistence';
+import { clearLease, LedgerPolicy, mustFind, recordedJob, recordedJobIds, replayIdempotent, transition } from './command-support';
+import { CommandContext, UnitOfWork } from './unit-of-work';
+
+/** Not yet handed to a worker: a cancel ends these at once. */
+const CANCEL_AT_ONCE: ReadonlySet<JobStatus> = new Set<JobStatus>([JobStatus.pending, JobStatus.queued, JobStatus.throttled]);
+/** A worker holds the job: a cancel is requested and the worker gets a grace period. */
+const CANCEL_BY_REQUEST: ReadonlySet<JobStatus> = new Set<JobStatus>([JobStatus.leased, JobStatus.running]);
+
+/**
+ * `cancel` (see CancelJobCommand for the contract): cancels a pending, queued
+ * or throttled job at once; for a leased or running one records the request,
+ * caps the lease at now + cancel grace and emits `job.cancel_requested` (the
+ * lease-broker relays it to the worker). A terminal or already cancel-requested
+ * job is left as is (`changed: false`). Writes one `job.cancel` audit entry,
+ * except on an idempotent replay.
+ */
+export function applyCancel(uow: UnitOfWork, ctx: CommandContext, cmd: CancelJobCommand, policy: LedgerPolicy): CancelJobResult {
+  if (cmd.idempotency) {
+    const replay = replayIdempotent(uow, ctx.tenant, cmd.idempotency, (rec) => {
+      const [id] = recordedJobIds(rec);
+      return { job: toJobView(recordedJob(uow, ctx.tenant, id)), changed: rec.result?.['changed'] === true };
+    });
+    if (replay) return replay;
+  }
+  const job = mustFind(uow, ctx.tenant, cmd.jobId);
+  const before = auditState(job);
+  let changed = false;
+  if (CANCEL_AT_ONCE.has(job.status)) {
+    cancelNow(uow, ctx, job, cmd.operator);
+    changed = true;
+  } else if (CANCEL_BY_REQUEST.has(job.status) && job.cancelRequestedAt === null) {
+    requestCancel(uow, ctx, job, cmd.operator, policy.cancelGraceMs);
+    changed = true;
+  }
+  uow.appendAudit(ctx.tenant, {
+    project: job.project,
+    action: AuditActions.jobCancel,
+    targetType: AuditTargetTypes.job,
+    targetId: job.id,
+    operator: cmd.operator,
+    before,
+    after: auditState(job),
+  });
+  if (cmd.idempotency) {
+    uow.remember({ tenant: ctx.tenant, ...cmd.idempotency, jobId: job.id, result: { jobIds: [job.id], changed } });
+  }
+  return { job: toJobView(job), changed };
+}
+
+function cancelNow(uow: UnitOfWork, ctx: CommandContext, job: JobRow, operator: OperatorContext): void {
+  transition(job, JobStatus.canceled);
+  job.status = JobStatus.canceled;
+  job.statusReason = TransitionReason.canceledByOperator;
+  job.finishedAt = uow.now;
+  uow.touch(job);
+  uow.emit(job, EventType.canceled, ctx, { reason: TransitionReason.canceledByOperator, operatorReason: operator.reason, ticket: operator.ticket ?? null });
+}
+
+function requestCancel(uow: UnitOfWork, ctx: CommandContext, job: JobRow, operator: OperatorContext, graceMs: number): void {
+  const deadline = new Date(uow.now.getTime() + graceMs);
+  job.cancelRequestedAt = uow.now;
+  job.cancelReason = operator.reason;
+  job.cancelDeadline = deadline;
+  // The lease may already end sooner (or have ended, awaiting the reaper): never lengthen it.
+  if (job.leaseExpiresAt === null || job.leaseExpiresAt.getTime() > deadline.getTime()) job.leaseExpiresAt = deadline;
+  uow.touch(job);
+  uow.emit(job, EventType.cancelRequested, ctx, {
+    reason: operator.reason,
+    ticket: operator.ticket ?? null,
+    deadline: deadline.toISOString(),
+    leaseId: job.leaseId,
+  });
+}
+
+/**
+ * Ends the attempt of a cancel-requested job as `canceled`: the worker
+ * reported `fail` (whatever its error says), or its lease ran out. No retry,
+ * no dead letter.
+ */
+export function endCanceled(
+  uow: UnitOfWork,
+  ctx: CommandContext,
+  job: JobRow,
+  reason: TransitionReason,
+  error: Record<string, unknown> | null,
+): FailResult {
+  transition(job, JobStatus.canceled);
+  const leaseId = job.leaseId;
+  if (error) job.lastError = { ...error, attempt: job.attempt };
+  clearLease(job);
+  job.status = JobStatus.canceled;
+  job.statusReason = reason;
+  job.finishedAt = uow.now;
+  uow.touch(job);
+  uow.emit(job, EventType.canceled, ctx, {
+    reason,
+    leaseId,
+    operatorReason: job.cancelReason,
+    cancelRequestedAt: job.cancelRequestedAt?.toISOString() ?? null,
+    error,
+  });
+  return { status: job.status };
+}
+
+/** The job fields an audit entry records before and after an operator action. */
+export function auditState(job: JobRow): Record<string, unknown> {
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    status: job.status,
+    statusReason: job.statusReason,
+    attempt: job.attempt,
+    leaseExpiresAt: iso(job.leaseExpiresAt),
+    cancelRequestedAt: iso(job.cancelRequestedAt),
+    cancelDeadline: iso(job.cancelDeadline),
+    finishedAt: iso(job.finishedAt),
+  };
+}

@@ -1,0 +1,6 @@
+export * from './notify-data-source';
+export * from './notify-data.module';
+export * from './webhook.repository';
+export * from './delivery.repository';
+export { WebhookEntity, DeliveryEntity, DeliveryAttemptEntity, AuditOutboxEntity } from './notify.entities';
+export { NotifyInit1764000000000 } from './migrations/1764000000000-notify-init';
