@@ -16,6 +16,8 @@ const base = {
     '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }],
     // ESM-only dependencies (jose) are compiled to CommonJS for Jest's module system.
     '^.+/node_modules/jose/.+\\.js$': ['@swc/jest', { ...swc, swcrc: false }],
+    // The dashboard's browser modules (plain ES modules, served as they are) are unit-tested from TypeScript.
+    '^.+/apps/api/src/dashboard/public/.+\\.js$': ['@swc/jest', { ...swc, swcrc: false }],
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL (127.0.0.1:5432) and NATS with JetStream (127.0.0.1:4222)
 # run on this machine, installing them from Debian's packages when missing, and
-# that the `orch` database exists. Idempotent; prints what it does.
+# that the `orch` database exists. With ORCH_NEED_CHROMIUM=1 (scripts/test.sh) it
+# also installs Debian's Chromium for the dashboard's browser test. Idempotent;
+# prints what it does.
 set -euo pipefail
 
 log() { echo "[infra] $*"; }
@@ -42,3 +44,10 @@ if command -v psql >/dev/null 2>&1; then
   fi
 fi
 log "PostgreSQL and NATS are up"
+
+# Chromium for the dashboard's browser test (playwright-core drives /usr/bin/chromium; no browser downloads).
+if [ "${ORCH_NEED_CHROMIUM:-0}" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  log "installing Chromium (dashboard browser test)"
+  apt_install chromium
+  [ -x /usr/bin/chromium ] || { echo "[infra] Chromium did not install to /usr/bin/chromium" >&2; exit 1; }
+fi

@@ -2,8 +2,8 @@
 // `npm start`: makes sure PostgreSQL and NATS run, creates the development
 // token signing key if missing (.orch/dev-jwt), then starts the six Orch
 // services and the demo worker as separate processes, waits until each is
-// ready, prints where everything is with a demo token, and stops them all
-// gracefully on Ctrl-C.
+// ready, prints where everything is (the dashboard link signs in with a demo
+// token), and stops them all gracefully on Ctrl-C.
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,12 +110,17 @@ try {
   rest.forEach((s, i) => run(s.name, `apps/${s.name}/src/main.ts`, { HTTP_PORT: String(s.port), ...serviceEnv(s.name) }, colors[i + 1]));
   await Promise.all(rest.map((s) => waitReady(s.name, s.port)));
   run('demo-worker', 'apps/demo-worker/src/main.ts', { DEMO_TENANTS: process.env.DEMO_TENANTS ?? 'demo' }, colors[6]);
+  // The token rides in the fragment: browsers never send it to the server, and the dashboard removes it from the address bar.
+  const dashboard = demoToken
+    ? `http://${host}:8080/dashboard/#token=${demoToken}`
+    : `http://${host}:8080/dashboard/   (sign in with a token from your identity provider)`;
   const tokenHelp = demoToken
     ? `A demo token (tenant "demo", all four scopes, valid 24 h; more with \`npm run -s token -- --tenant demo --scopes orch:read\`):
   export ORCH_TOKEN=${demoToken}`
     : `Tokens come from your identity provider (AUTH_JWKS_URL or AUTH_JWKS_FILE is set); put one in ORCH_TOKEN.`;
   console.log(`
 Orch is running (Ctrl-C stops it):
+  dashboard       ${dashboard}
   api             http://${host}:8080/api/v1   (health: /healthz, /readyz)
   events (SSE)    http://${host}:8085/api/v1/events/stream
   demo worker     tenant "demo", job types demo.echo (succeeds), demo.fail (always fails, retries, dead-letters)

@@ -1,4 +1,5 @@
 import {
+  AUTH_VALUES,
   CHART_DIR,
   Container,
   DataObject,
@@ -42,7 +43,7 @@ describe('the helm/orch chart, rendered and linted by the real Helm 4 binary', (
     helmBinary();
   }, 120_000);
 
-  it('passes helm lint --strict with the default values', () => {
+  it('passes helm lint --strict with the default values plus a JWKS URL', () => {
     const r = lint();
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -64,18 +65,20 @@ describe('the helm/orch chart, rendered and linted by the real Helm 4 binary', (
       imagePullSecrets: [{ name: 'regcred' }],
       demoWorker: { enabled: true, nats: { nkeySeedSecret: 'orch-nats-demo' } },
       extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' }],
+      auth: { jwksUrl: '', jwksSecret: 'orch-jwks', issuer: 'https://idp.example.com/', audience: 'orch-prod', clockToleranceSeconds: 5 },
     });
     expect(r.stdout + r.stderr).toContain('0 chart(s) failed');
     expect(r.status).toBe(0);
   });
 
   it('prints install notes with how to reach the api and the event stream (helm install --dry-run=client)', () => {
-    const r = helm(['install', RELEASE, CHART_DIR, '--dry-run=client', '--namespace', 'orch']);
+    const r = helm(['install', RELEASE, CHART_DIR, '--dry-run=client', '--namespace', 'orch', '--set', `auth.jwksUrl=${AUTH_VALUES.auth.jwksUrl}`]);
     expect(r.status).toBe(0);
     const notes = r.stdout.slice(r.stdout.indexOf('NOTES:'));
     expect(notes).toContain(`port-forward svc/${fullname('api')} 8080:8080`);
     expect(notes).toContain(`port-forward svc/${fullname('event-notifier')} 8085:8085`);
     expect(notes).toContain('set postgres.existingSecret');
+    expect(notes).toContain(`verified against ${AUTH_VALUES.auth.jwksUrl}`);
   });
 
   describe('with the default values', () => {
@@ -225,6 +228,57 @@ describe('the helm/orch chart, rendered and linted by the real Helm 4 binary', (
     expect(env(c, 'NATS_PASSWORD')).toBeUndefined();
   });
 
+  describe('bearer-token settings (auth.*)', () => {
+    const AUTH_NAMES = ['AUTH_JWKS_URL', 'AUTH_JWKS_FILE', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_CLOCK_TOLERANCE_S'];
+    const authEnv = (c: Container) => Object.fromEntries(c.env.filter((e) => AUTH_NAMES.includes(e.name)).map((e) => [e.name, e.value]));
+
+    it('gives the api and the event-notifier, and only them, AUTH_* from auth.*', () => {
+      const objects = render({ auth: { jwksUrl: 'https://idp.example.com/jwks', issuer: 'https://idp.example.com/', audience: 'orch-prod', clockToleranceSeconds: 10 } });
+      for (const name of ['api', 'event-notifier']) {
+        expect(authEnv(container(named<Deployment>(objects, 'Deployment', fullname(name))))).toEqual({
+          AUTH_JWKS_URL: 'https://idp.example.com/jwks',
+          AUTH_ISSUER: 'https://idp.example.com/',
+          AUTH_AUDIENCE: 'orch-prod',
+          AUTH_CLOCK_TOLERANCE_S: '10',
+        });
+      }
+      for (const name of NAMES.filter((n) => n !== 'api' && n !== 'event-notifier')) {
+        expect(authEnv(container(named<Deployment>(objects, 'Deployment', fullname(name))))).toEqual({});
+      }
+      expect(named<DataObject>(objects, 'ConfigMap', `${RELEASE}-orch-env`).data).not.toHaveProperty('AUTH_JWKS_URL');
+    });
+
+    it('mounts auth.jwksSecret read-only and names the file in AUTH_JWKS_FILE, for the token verifiers only', () => {
+      const objects = render({ auth: { jwksSecret: 'orch-jwks', jwksSecretKey: 'keys.json' } }, null);
+      for (const name of ['api', 'event-notifier']) {
+        const d = named<Deployment>(objects, 'Deployment', fullname(name));
+        const c = container(d);
+        expect(authEnv(c)).toEqual({ AUTH_JWKS_FILE: '/var/run/secrets/orch/auth/jwks.json', AUTH_ISSUER: 'orch-dev', AUTH_AUDIENCE: 'orch', AUTH_CLOCK_TOLERANCE_S: '30' });
+        expect(c.volumeMounts).toContainEqual({ name: 'auth-jwks', mountPath: '/var/run/secrets/orch/auth', readOnly: true });
+        expect(d.spec.template.spec.volumes).toContainEqual({
+          name: 'auth-jwks',
+          secret: { secretName: 'orch-jwks', defaultMode: 0o444, items: [{ key: 'keys.json', path: 'jwks.json' }] },
+        });
+      }
+      const scheduler = named<Deployment>(objects, 'Deployment', fullname('scheduler'));
+      expect(scheduler.spec.template.spec.volumes.map((v) => v.name)).not.toContain('auth-jwks');
+    });
+
+    it.each<[string, object]>([
+      ['neither auth.jwksUrl nor auth.jwksSecret', {}],
+      ['both auth.jwksUrl and auth.jwksSecret', { auth: { jwksUrl: 'https://idp.example.com/jwks', jwksSecret: 'orch-jwks' } }],
+    ])('refuses to render with %s, naming both settings', (_label, values) => {
+      const r = template(values, null);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/orch: set (only one of )?auth\.jwksUrl .*auth\.jwksSecret/);
+    });
+
+    it('renders without a key source when neither the api nor the event-notifier is enabled', () => {
+      const objects = render({ services: { api: { enabled: false }, 'event-notifier': { enabled: false } } }, null);
+      expect(componentsOf(objects, 'Deployment').sort()).toEqual(['lease-broker', 'ledger-writer', 'rate-limiter', 'scheduler']);
+    });
+  });
+
   it('hands the replica count to an autoscaling/v2 HPA when hpa is enabled', () => {
     const objects = render({ services: { scheduler: { hpa: { enabled: true, minReplicas: 3, maxReplicas: 9, targetCPUUtilizationPercentage: 60 } } } });
     const hpa = named<Hpa>(objects, 'HorizontalPodAutoscaler', fullname('scheduler'));
@@ -306,6 +360,10 @@ describe('the helm/orch chart, rendered and linted by the real Helm 4 binary', (
       ['a non-string env value', { services: { api: { extraEnv: [{ name: 'X', value: 3 }] } } }, "at '/services/api/extraEnv/0/value'"],
       ['a log level the services do not know', { logLevel: 'verbose' }, "at '/logLevel'"],
       ['an enabled PDB with neither bound', { services: { api: { pdb: { maxUnavailable: null } } } }, "at '/services/api/pdb'"],
+      ['a JWKS URL that is not http(s)', { auth: { jwksUrl: 'ftp://idp.example.com/jwks' } }, "at '/auth/jwksUrl'"],
+      ['a clock tolerance the services would reject', { auth: { clockToleranceSeconds: 301 } }, "at '/auth/clockToleranceSeconds'"],
+      ['an empty issuer', { auth: { issuer: '' } }, "at '/auth/issuer'"],
+      ['an unknown key under auth', { auth: { jwks: 'x' } }, "additional properties 'jwks' not allowed"],
     ])('makes helm template fail on %s', (_label, values, message) => {
       const r = template(values);
       expect(r.status).not.toBe(0);

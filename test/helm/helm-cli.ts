@@ -109,34 +109,48 @@ export function helm(args: string[]): HelmResult {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Runs helm with `values` (merged over the chart defaults) written to a temporary values file. */
-export function helmWithValues(command: (valuesFile: string) => string[], values: object): HelmResult {
+/**
+ * Runs helm with `values` (merged over the chart defaults) written to a temporary values file; `base`
+ * goes in a file of its own before it, so `values` can override it.
+ */
+export function helmWithValues(command: (valuesArgs: string[]) => string[], values: object, base: object | null = null): HelmResult {
   const dir = mkdtempSync(join(tmpdir(), 'orch-helm-'));
   try {
-    const file = join(dir, 'values.yaml');
-    writeFileSync(file, stringify(values));
-    return helm(command(file));
+    const args: string[] = [];
+    for (const [name, content] of [['base.yaml', base], ['values.yaml', values]] as const) {
+      if (content === null) continue;
+      const file = join(dir, name);
+      writeFileSync(file, stringify(content));
+      args.push('-f', file);
+    }
+    return helm(command(args));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/**
+ * What every install must add to the chart defaults: a key source for the bearer tokens the api and
+ * the event-notifier verify (the chart refuses to render without one). Renders use it unless given `null`.
+ */
+export const AUTH_VALUES = { auth: { jwksUrl: 'https://idp.example.com/.well-known/jwks.json' } };
+
 /** Release name used by every render; resources are named `<release>-orch-<service>`. */
 export const RELEASE = 'r1';
 
-/** `helm template` of the chart with `values`; the raw result (for failures). */
-export function template(values: object = {}): HelmResult {
-  return helmWithValues((file) => ['template', RELEASE, CHART_DIR, '--namespace', 'orch', '-f', file], values);
+/** `helm template` of the chart with `values` over `base`; the raw result (for failures). */
+export function template(values: object = {}, base: object | null = AUTH_VALUES): HelmResult {
+  return helmWithValues((files) => ['template', RELEASE, CHART_DIR, '--namespace', 'orch', ...files], values, base);
 }
 
-/** `helm lint --strict` of the chart with `values`. */
-export function lint(values: object = {}): HelmResult {
-  return helmWithValues((file) => ['lint', '--strict', CHART_DIR, '-f', file], values);
+/** `helm lint --strict` of the chart with `values` over `base`. */
+export function lint(values: object = {}, base: object | null = AUTH_VALUES): HelmResult {
+  return helmWithValues((files) => ['lint', '--strict', CHART_DIR, ...files], values, base);
 }
 
 /** Renders the chart and parses every manifest; throws with Helm's message when rendering fails. */
-export function render(values: object = {}): K8sObject[] {
-  const r = template(values);
+export function render(values: object = {}, base: object | null = AUTH_VALUES): K8sObject[] {
+  const r = template(values, base);
   if (r.status !== 0) throw new Error(`helm template failed (${r.status}):\n${r.stderr}`);
   return parseAllDocuments(r.stdout)
     .map((doc) => {
@@ -196,7 +210,7 @@ export interface Container {
     capabilities?: { drop?: string[] };
     seccompProfile?: { type: string };
   };
-  volumeMounts: { name: string; mountPath: string }[];
+  volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
 }
 /** A Deployment. */
 export interface Deployment extends K8sObject {
@@ -212,7 +226,7 @@ export interface Deployment extends K8sObject {
         terminationGracePeriodSeconds: number;
         securityContext: { runAsNonRoot?: boolean; runAsUser?: number; seccompProfile?: { type: string } };
         containers: Container[];
-        volumes: { name: string; emptyDir?: object }[];
+        volumes: { name: string; emptyDir?: object; secret?: object }[];
       };
     };
   };

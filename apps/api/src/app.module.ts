@@ -3,15 +3,20 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AuthModule, authOptionsFromConfig } from '@orch/auth';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { orchNames } from '@orch/contracts';
-import { MessagingModule, NATS_CONNECTION, natsReadinessCheck, natsConnectOptions } from '@orch/messaging';
+import { MessagingModule, NATS_CONNECTION, natsReadinessCheck, natsConnectOptions, streamSettingsFromConfig } from '@orch/messaging';
 import { LEDGER_DATA_SOURCE, LedgerDataModule, postgresReadinessCheck } from '@orch/persistence';
 import { HealthModule } from '@orch/service-kit';
 import { OrchLoggerModule } from '@orch/telemetry';
 import type { DataSource } from 'typeorm';
 import { ApiConfig } from './config';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { RateLimitInterceptor } from './http/rate-limit.interceptor';
 import { TenantRateLimiter } from './http/tenant-rate-limiter';
 import { JobsModule } from './jobs/jobs.module';
+import { AuditModule } from './audit/audit.module';
+import { JobsOperationsModule } from './jobs-operations/jobs-operations.module';
+import { LegacyModule } from './legacy/legacy.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * The api (control plane): REST in front of the ledger. It owns nothing durable:
@@ -24,7 +29,11 @@ export function apiModule(config: ApiConfig) {
     imports: [
       OrchLoggerModule.forRoot({ serviceName: 'api', level: config.LOG_LEVEL }),
       AuthModule.forRoot(authOptionsFromConfig(config)),
-      MessagingModule.forRoot({ connection: natsConnectOptions(config, 'api'), names: orchNames(config.ORCH_NAMESPACE) }),
+      MessagingModule.forRoot({
+        connection: natsConnectOptions(config, 'api'),
+        names: orchNames(config.ORCH_NAMESPACE),
+        streamSettings: streamSettingsFromConfig(config),
+      }),
       LedgerDataModule.forRoot({
         url: config.DATABASE_URL,
         applicationName: 'orch-api',
@@ -36,7 +45,13 @@ export function apiModule(config: ApiConfig) {
         useFactory: (nc: NatsConnection, ds: DataSource) => [natsReadinessCheck(nc), postgresReadinessCheck(ds)],
       }),
       { module: class ApiConfigModule {}, global: true, providers: [{ provide: ApiConfig, useValue: config }], exports: [ApiConfig] },
+      // Before JobsModule: `GET /api/v1/jobs/summary` must be matched before `GET /api/v1/jobs/:id`.
+      JobsOperationsModule,
       JobsModule,
+      LegacyModule,
+      AuditModule,
+      WebhooksModule,
+      DashboardModule.forRoot({ eventsUrl: config.DASHBOARD_EVENTS_URL }),
     ],
     providers: [
       { provide: TenantRateLimiter, useValue: new TenantRateLimiter({ ratePerSecond: config.API_RATE_LIMIT_RPS, burst: config.API_RATE_LIMIT_BURST }) },

@@ -1,6 +1,8 @@
 import { AuthServiceConfig } from '@orch/auth';
 import { IsPortNumber } from '@orch/service-kit';
-import { IsInt, IsNumber, Max, Min } from 'class-validator';
+import { IsLegacySunset } from './legacy/deprecation';
+import { IsInt, IsNumber, Matches, Max, Min } from 'class-validator';
+import { DASHBOARD_EVENTS_URL_PATTERN } from './dashboard/dashboard-settings';
 
 /** Default `HTTP_PORT` of the api. */
 export const API_HTTP_PORT_DEFAULT = 8080;
@@ -16,6 +18,11 @@ export const API_DB_POOL_SIZE_DEFAULT = 10;
 export const API_RATE_LIMIT_DEFAULT_RPS = 50;
 /** Default `API_RATE_LIMIT_BURST`: requests a tenant may send at once after a quiet period. */
 export const API_RATE_LIMIT_BURST_DEFAULT = 100;
+/** Default `DASHBOARD_EVENTS_URL`: the event-notifier of `npm start`, as the dashboard's browser reaches it. */
+export const DASHBOARD_EVENTS_URL_DEFAULT = 'http://127.0.0.1:8085';
+
+/** Default `API_LEGACY_SUNSET`: the day legacy routes (`GET /api/v1/jobs/{id}/detail`) stop answering. */
+export const API_LEGACY_SUNSET_DEFAULT = '2027-06-30';
 
 /** api (control plane) configuration: environment variables, validated at boot (AUTH_* from AuthServiceConfig). */
 export class ApiConfig extends AuthServiceConfig {
@@ -44,4 +51,16 @@ export class ApiConfig extends AuthServiceConfig {
   /** Requests each tenant may send at once (bucket capacity; `X-RateLimit-Limit`). */
   @IsInt() @Min(1) @Max(10_000_000)
   API_RATE_LIMIT_BURST: number = API_RATE_LIMIT_BURST_DEFAULT;
+
+  /** Sunset of the legacy routes (`Sunset` header): a UTC date `YYYY-MM-DD` or an ISO 8601 date-time with a time zone. */
+  @IsLegacySunset()
+  API_LEGACY_SUNSET: string = API_LEGACY_SUNSET_DEFAULT;
+
+  /**
+   * Where the dashboard's browser reaches the event-notifier's stream routes: an absolute http(s) URL
+   * (another origin, which must list the dashboard's origin in its `CORS_ORIGINS`), or a path such as
+   * `/` when an ingress serves those routes on the api's own origin (docs/operations.md#dashboard).
+   */
+  @Matches(DASHBOARD_EVENTS_URL_PATTERN, { message: '$property must be an http(s) URL without query or fragment, or a path starting with /' })
+  DASHBOARD_EVENTS_URL: string = DASHBOARD_EVENTS_URL_DEFAULT;
 }

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { orchNames } from '@orch/contracts';
-import { MessagingModule, NATS_CONNECTION, natsReadinessCheck, natsConnectOptions } from '@orch/messaging';
+import { MessagingModule, NATS_CONNECTION, natsReadinessCheck, natsConnectOptions, streamSettingsFromConfig } from '@orch/messaging';
 import { LEDGER_DATA_SOURCE, LedgerDataModule, postgresReadinessCheck } from '@orch/persistence';
 import { HealthModule } from '@orch/service-kit';
 import { OrchLoggerModule } from '@orch/telemetry';
@@ -18,7 +18,11 @@ export function leaseBrokerModule(config: LeaseBrokerConfig) {
   @Module({
     imports: [
       OrchLoggerModule.forRoot({ serviceName: 'lease-broker', level: config.LOG_LEVEL }),
-      MessagingModule.forRoot({ connection: natsConnectOptions(config, 'lease-broker'), names: orchNames(config.ORCH_NAMESPACE) }),
+      MessagingModule.forRoot({
+        connection: natsConnectOptions(config, 'lease-broker'),
+        names: orchNames(config.ORCH_NAMESPACE),
+        streamSettings: streamSettingsFromConfig(config),
+      }),
       LedgerDataModule.forRoot({
         url: config.DATABASE_URL,
         applicationName: 'orch-lease-broker',

@@ -206,6 +206,63 @@ and named by <prefix>_NKEY_SEED_FILE (read at every reconnect, so a rotated Secr
 {{- end }}
 {{- end }}
 
+{{/* Whether a service verifies bearer tokens (and so needs AUTH_*). Argument: the service name. */}}
+{{- define "orch.verifiesTokens" -}}
+{{- if has . (list "api" "event-notifier") }}true{{ end -}}
+{{- end }}
+
+{{/* Where a jwksSecret is mounted, and the file AUTH_JWKS_FILE names. */}}
+{{- define "orch.authJwksDir" -}}/var/run/secrets/orch/auth{{- end }}
+
+{{/*
+AUTH_* of a service that verifies bearer tokens (values auth.*). Fails rendering unless exactly one key
+source is set: the api and the event-notifier refuse to start without one, and with both.
+*/}}
+{{- define "orch.authEnv" -}}
+{{- $auth := .Values.auth }}
+{{- if and $auth.jwksUrl $auth.jwksSecret }}
+{{- fail "orch: set only one of auth.jwksUrl and auth.jwksSecret: the api and the event-notifier verify tokens against exactly one key source" }}
+{{- end }}
+{{- if not (or $auth.jwksUrl $auth.jwksSecret) }}
+{{- fail "orch: set auth.jwksUrl (your identity provider's JWKS endpoint) or auth.jwksSecret (a Secret holding a public jwks.json): the api and the event-notifier cannot verify bearer tokens without one" }}
+{{- end }}
+{{- if $auth.jwksUrl }}
+- name: AUTH_JWKS_URL
+  value: {{ $auth.jwksUrl | quote }}
+{{- else }}
+- name: AUTH_JWKS_FILE
+  value: {{ printf "%s/jwks.json" (include "orch.authJwksDir" .) | quote }}
+{{- end }}
+- name: AUTH_ISSUER
+  value: {{ $auth.issuer | quote }}
+- name: AUTH_AUDIENCE
+  value: {{ $auth.audience | quote }}
+- name: AUTH_CLOCK_TOLERANCE_S
+  value: {{ $auth.clockToleranceSeconds | quote }}
+{{- end }}
+
+{{/* The jwksSecret as a volume (only its JWKS key), when set. Argument: the root context. */}}
+{{- define "orch.authJwksVolume" -}}
+{{- if .Values.auth.jwksSecret }}
+- name: auth-jwks
+  secret:
+    secretName: {{ .Values.auth.jwksSecret }}
+    # 0444 (in decimal): public keys only.
+    defaultMode: 292
+    items:
+      - key: {{ .Values.auth.jwksSecretKey }}
+        path: jwks.json
+{{- end }}
+{{- end }}
+
+{{- define "orch.authJwksVolumeMount" -}}
+{{- if .Values.auth.jwksSecret }}
+- name: auth-jwks
+  mountPath: {{ include "orch.authJwksDir" . }}
+  readOnly: true
+{{- end }}
+{{- end }}
+
 {{/* The preStop hook that lets endpoints drain before SIGTERM. */}}
 {{- define "orch.lifecycle" -}}
 {{- if gt (int .Values.preStopSleepSeconds) 0 -}}

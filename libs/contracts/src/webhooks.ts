@@ -28,17 +28,23 @@ import {
 } from 'class-validator';
 import { EVENT_TYPES } from './job-status';
 import { ID_TOKEN_PATTERN } from './names';
-import { OperatorContext } from './operator';
+import { IdempotencyRef, OperatorContext } from './operator';
 
 /**
  * Command verbs (`Route.command('event-notifier', verb)`):
- * - `webhook.create` {@link CreateWebhookCommand} → {@link WebhookWithSecret} (the secret, this once)
+ * - `webhook.create` {@link CreateWebhookCommand} → {@link CreateWebhookResult} (the secret)
  * - `webhook.list` {@link ListWebhooksCommand} → {@link WebhookPage}
  * - `webhook.get` {@link GetWebhookCommand} → {@link WebhookView}
  * - `webhook.update` {@link UpdateWebhookCommand} → {@link WebhookView} (+ `secret` when rotated)
  * - `webhook.delete` {@link DeleteWebhookCommand} → {@link DeleteWebhookResult}
  * - `webhook.deliveries` {@link ListDeliveriesCommand} → {@link DeliveryPage}
- * - `webhook.redeliver` {@link RedeliverCommand} → {@link DeliveryView}
+ * - `webhook.redeliver` {@link RedeliverCommand} → {@link RedeliverResult}
+ *
+ * Idempotency: `webhook.create` and `webhook.redeliver` take an optional
+ * {@link IdempotencyRef} (the POST's Idempotency-Key), deduplicated per
+ * (tenant, scope, key) in the notify schema: the same digest again changes
+ * nothing and answers from the first call (`replayed: true`), another digest
+ * is `idempotency_conflict` (409). A refused call (400, 404, 409) records no key.
  */
 export const WebhookVerbs = [
   'webhook.create',
@@ -176,8 +182,12 @@ function Operator(): PropertyDecorator {
   };
 }
 
-/** `webhook.create`: register an endpoint; the reply carries its signing secret, this once. */
-export class CreateWebhookCommand {
+/**
+ * `POST /api/v1/webhooks` body: the endpoint and its filters. The api adds the
+ * operator (token and `X-Orch-Reason`) and the Idempotency-Key to make a
+ * {@link CreateWebhookCommand}.
+ */
+export class CreateWebhookRequest {
   @IsWebhookUrl()
   url!: string;
 
@@ -197,9 +207,22 @@ export class CreateWebhookCommand {
   @IsOptional()
   @IsBoolean()
   enabled?: boolean;
+}
 
+/**
+ * `webhook.create`: register an endpoint; the reply carries its signing secret.
+ * A replay of the same Idempotency-Key and request answers the webhook as it
+ * is now, with its current secret: only the same tenant holding the same key
+ * can replay, and it is the answer a client that lost the first reply needs.
+ */
+export class CreateWebhookCommand extends CreateWebhookRequest {
   @Operator()
   operator!: OperatorContext;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => IdempotencyRef)
+  idempotency?: IdempotencyRef;
 }
 
 /** `webhook.list`: the tenant's webhooks, newest first. */
@@ -219,23 +242,20 @@ export class GetWebhookCommand {
 }
 
 /**
- * `webhook.update`: absent fields stay as they are; `projects: null` and
- * `description: null` clear them, `eventTypes: []` means every event type.
- * `rotateSecret: true` replaces the secret and returns the new one, this once.
- * At least one change is required.
+ * `PATCH /api/v1/webhooks/{id}` body: absent fields stay as they are;
+ * `projects: null` and `description: null` clear them, `eventTypes: []` means
+ * every event type. `rotateSecret: true` replaces the secret and returns the
+ * new one, this once. At least one change is required.
  */
-export class UpdateWebhookCommand {
-  @IsUUID()
-  webhookId!: string;
-
-  @ValidateIf((o: UpdateWebhookCommand) => o.url !== undefined)
+export class UpdateWebhookRequest {
+  @ValidateIf((o: UpdateWebhookRequest) => o.url !== undefined)
   @IsWebhookUrl()
   url?: string;
 
   @ProjectFilter()
   projects?: string[] | null;
 
-  @ValidateIf((o: UpdateWebhookCommand) => o.eventTypes !== undefined)
+  @ValidateIf((o: UpdateWebhookRequest) => o.eventTypes !== undefined)
   @EventTypeFilter()
   eventTypes?: string[];
 
@@ -244,13 +264,19 @@ export class UpdateWebhookCommand {
   @MaxLength(WebhookLimits.descriptionMaxLength)
   description?: string | null;
 
-  @ValidateIf((o: UpdateWebhookCommand) => o.enabled !== undefined)
+  @ValidateIf((o: UpdateWebhookRequest) => o.enabled !== undefined)
   @IsBoolean()
   enabled?: boolean;
 
-  @ValidateIf((o: UpdateWebhookCommand) => o.rotateSecret !== undefined)
+  @ValidateIf((o: UpdateWebhookRequest) => o.rotateSecret !== undefined)
   @IsBoolean()
   rotateSecret?: boolean;
+}
+
+/** `webhook.update`: {@link UpdateWebhookRequest} for one webhook, with the operator. */
+export class UpdateWebhookCommand extends UpdateWebhookRequest {
+  @IsUUID()
+  webhookId!: string;
 
   @Operator()
   operator!: OperatorContext;
@@ -291,6 +317,11 @@ export class RedeliverCommand {
 
   @Operator()
   operator!: OperatorContext;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => IdempotencyRef)
+  idempotency?: IdempotencyRef;
 }
 
 /** A webhook as commands return it (never with its secret). */
@@ -313,6 +344,11 @@ export interface WebhookView {
 /** `webhook.create` (and a rotating `webhook.update`): the view plus the signing secret. */
 export interface WebhookWithSecret extends WebhookView {
   secret: string;
+}
+
+/** Reply of `webhook.create`; `replayed` is set (true) when an earlier call with the same Idempotency-Key answered. */
+export interface CreateWebhookResult extends WebhookWithSecret {
+  replayed?: true;
 }
 
 /** A page of webhooks; `nextCursor` is null on the last page. */
@@ -356,6 +392,11 @@ export interface DeliveryView {
   updatedAt: string;
   /** The recorded attempts, oldest first. */
   attemptLog: DeliveryAttemptView[];
+}
+
+/** Reply of `webhook.redeliver`: the delivery as it is now; `replayed` as in {@link CreateWebhookResult}. */
+export interface RedeliverResult extends DeliveryView {
+  replayed?: true;
 }
 
 /** A page of deliveries; `nextCursor` is null on the last page. */

@@ -10,14 +10,16 @@ import { ensureStreams, StreamSettings } from './streams';
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 export const ORCH_NAMES = Symbol('ORCH_NAMES');
 
-/** Options of {@link MessagingModule.forRoot}. */
-export interface MessagingModuleOptions {
+/**
+ * Options of {@link MessagingModule.forRoot}. A service that creates/updates
+ * the streams at boot (the default) must say with which limits, from its
+ * configuration (`streamSettingsFromConfig(config)`), so every service asks
+ * for the same ones.
+ */
+export type MessagingModuleOptions = {
   connection: NatsConnectOptions;
   names: OrchNames;
-  /** Create/update the streams at boot (default true). */
-  ensureStreams?: boolean;
-  streamSettings?: StreamSettings;
-}
+} & ({ ensureStreams?: true; streamSettings: StreamSettings } | { ensureStreams: false; streamSettings?: undefined });
 
 @Injectable()
 class NatsCloser implements OnApplicationShutdown {

@@ -18,6 +18,7 @@ export interface StreamSettings {
   duplicateWindowMs: number;
 }
 
+/** Retention when a service's environment sets none (the `ORCH_*` variables of {@link StreamRetentionEnv}). */
 export const STREAM_DEFAULTS: StreamSettings = {
   eventsMaxAgeMs: 7 * 24 * 3_600_000,
   logsMaxAgeMs: 3 * 24 * 3_600_000,
@@ -26,12 +27,45 @@ export const STREAM_DEFAULTS: StreamSettings = {
   duplicateWindowMs: 120_000,
 };
 
+/**
+ * The stream retention variables of a service's configuration
+ * (`BaseServiceConfig` in libs/service-kit declares and validates them);
+ * declared here structurally so the transport does not depend on the config
+ * library. Unset → {@link STREAM_DEFAULTS}.
+ */
+export interface StreamRetentionEnv {
+  ORCH_EVENTS_MAX_AGE_MS?: number;
+  ORCH_LOGS_MAX_AGE_MS?: number;
+  ORCH_LOGS_MAX_BYTES?: number;
+  ORCH_NOTIFY_MAX_AGE_MS?: number;
+  ORCH_STREAM_DUPLICATE_WINDOW_MS?: number;
+}
+
+/**
+ * The one place stream settings come from: a service's configuration, with
+ * {@link STREAM_DEFAULTS} for what it leaves unset. Every service that creates
+ * the streams (`MessagingModule.forRoot`) passes this, so they all ask for the
+ * same limits instead of undoing each other's at boot.
+ */
+export function streamSettingsFromConfig(env: StreamRetentionEnv): StreamSettings {
+  return {
+    eventsMaxAgeMs: env.ORCH_EVENTS_MAX_AGE_MS ?? STREAM_DEFAULTS.eventsMaxAgeMs,
+    logsMaxAgeMs: env.ORCH_LOGS_MAX_AGE_MS ?? STREAM_DEFAULTS.logsMaxAgeMs,
+    logsMaxBytes: env.ORCH_LOGS_MAX_BYTES ?? STREAM_DEFAULTS.logsMaxBytes,
+    notifyMaxAgeMs: env.ORCH_NOTIFY_MAX_AGE_MS ?? STREAM_DEFAULTS.notifyMaxAgeMs,
+    duplicateWindowMs: env.ORCH_STREAM_DUPLICATE_WINDOW_MS ?? STREAM_DEFAULTS.duplicateWindowMs,
+  };
+}
+
 /** The stream configurations for a namespace. */
 export function streamConfigs(names: OrchNames, s: StreamSettings = STREAM_DEFAULTS): (Partial<StreamConfig> & { name: string })[] {
-  const common = { storage: StorageType.File, num_replicas: 1, duplicate_window: nanos(s.duplicateWindowMs) };
+  const common = { storage: StorageType.File, num_replicas: 1 };
+  // JetStream refuses a duplicate window longer than the stream's max age; past its age a message is gone anyway.
+  const window = (maxAgeMs?: number) => ({ duplicate_window: nanos(maxAgeMs === undefined ? s.duplicateWindowMs : Math.min(s.duplicateWindowMs, maxAgeMs)) });
   return [
     {
       ...common,
+      ...window(s.eventsMaxAgeMs),
       name: names.streams.events,
       subjects: [names.evtAll()],
       retention: RetentionPolicy.Limits,
@@ -40,6 +74,7 @@ export function streamConfigs(names: OrchNames, s: StreamSettings = STREAM_DEFAU
     },
     {
       ...common,
+      ...window(),
       name: names.streams.dispatch,
       subjects: [names.dispatchAll()],
       retention: RetentionPolicy.Workqueue,
@@ -47,6 +82,7 @@ export function streamConfigs(names: OrchNames, s: StreamSettings = STREAM_DEFAU
     },
     {
       ...common,
+      ...window(s.logsMaxAgeMs),
       name: names.streams.logs,
       subjects: [names.logAll()],
       retention: RetentionPolicy.Limits,
@@ -56,6 +92,7 @@ export function streamConfigs(names: OrchNames, s: StreamSettings = STREAM_DEFAU
     },
     {
       ...common,
+      ...window(s.notifyMaxAgeMs),
       name: names.streams.notify,
       subjects: [names.notifyAll()],
       retention: RetentionPolicy.Limits,

@@ -119,7 +119,7 @@ export class LedgerReader {
   /**
    * One page of a tenant's jobs, newest first in a stable order (`created_at DESC, id DESC`;
    * the id breaks ties between jobs of one group commit), optionally filtered by status,
-   * job type and project. Keyset pagination: `after` is the key of the previous page's last
+   * job type, project and creation time (`createdFrom` inclusive, `createdBefore` exclusive). Keyset pagination: `after` is the key of the previous page's last
    * job (exclusive), so concurrent inserts never shift a page. Reads one row past `limit`
    * to tell whether another page exists; `next` is the key to continue from, or null.
    */
@@ -134,6 +134,7 @@ export class LedgerReader {
     filter('status', params.status);
     filter('job_type', params.jobType);
     filter('project', params.project);
+    createdRange(params, args, where);
     if (params.after) {
       args.push(params.after.createdAt, params.after.id);
       where.push(`(created_at, id) < ($${args.length - 1}::timestamptz, $${args.length}::uuid)`);
@@ -150,6 +151,27 @@ export class LedgerReader {
     const last = page[page.length - 1];
     const next = rows.length > params.limit && last ? { createdAt: last['page_key_created_at'] as string, id: last['id'] as string } : null;
     return { jobs: page.map(jobFromDb), next };
+  }
+
+  /**
+   * How many of a tenant's jobs are in each (status, job type), optionally only
+   * one project's and those created in [`createdFrom`, `createdBefore`). One
+   * aggregate over the tenant's rows (`jobs_tenant_created_idx` narrows a time
+   * range); groups that would count 0 are absent.
+   */
+  async countJobs(q: Queryable, params: JobCountQuery): Promise<JobCountRow[]> {
+    const args: unknown[] = [params.tenant];
+    const where = ['tenant = $1'];
+    if (params.project !== undefined) {
+      args.push(params.project);
+      where.push(`project = $${args.length}`);
+    }
+    createdRange(params, args, where);
+    const rows: { status: string; job_type: string; n: string | number }[] = await q.query(
+      `SELECT status, job_type, count(*) AS n FROM ledger.jobs WHERE ${where.join(' AND ')} GROUP BY status, job_type ORDER BY job_type, status`,
+      args,
+    );
+    return rows.map((r) => ({ status: r.status, jobType: r.job_type, count: Number(r.n) }));
   }
 
   /**
@@ -206,6 +228,36 @@ export class LedgerReader {
     const rows: { seq: string; hash: string }[] = await q.query(`SELECT seq, hash FROM ledger.audit_heads WHERE tenant = $1`, [tenant]);
     return rows.length ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
   }
+}
+
+/** Adds the `created_at` bounds of a query (inclusive from, exclusive before) to `where`. */
+function createdRange(params: { createdFrom?: Date | string; createdBefore?: Date | string }, args: unknown[], where: string[]): void {
+  const iso = (v: Date | string) => (v instanceof Date ? v.toISOString() : v);
+  if (params.createdFrom !== undefined) {
+    args.push(iso(params.createdFrom));
+    where.push(`created_at >= $${args.length}::timestamptz`);
+  }
+  if (params.createdBefore !== undefined) {
+    args.push(iso(params.createdBefore));
+    where.push(`created_at < $${args.length}::timestamptz`);
+  }
+}
+
+/** Parameters of {@link LedgerReader.countJobs}. */
+export interface JobCountQuery {
+  tenant: string;
+  project?: string;
+  /** Jobs created at or after this time. */
+  createdFrom?: Date | string;
+  /** Jobs created before this time. */
+  createdBefore?: Date | string;
+}
+
+/** The number of a tenant's jobs in one (status, job type). */
+export interface JobCountRow {
+  status: string;
+  jobType: string;
+  count: number;
 }
 
 /** An `audit_log` row to its view; exactly the fields (and JSON values) that were hashed. */
@@ -319,6 +371,10 @@ export interface JobListQuery {
   status?: string;
   jobType?: string;
   project?: string;
+  /** Jobs created at or after this time. */
+  createdFrom?: Date | string;
+  /** Jobs created before this time. */
+  createdBefore?: Date | string;
   after?: JobListKey;
   limit: number;
 }

@@ -7,5 +7,7 @@ import { JobsService } from './jobs.service';
 @Module({
   controllers: [JobsController],
   providers: [JobsService, JobLogsReader],
+  // The legacy alias (`GET /jobs/{id}/detail`) answers with the same lookup.
+  exports: [JobsService],
 })
 export class JobsModule {}

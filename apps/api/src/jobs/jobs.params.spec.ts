@@ -61,3 +61,24 @@ describe('job ids', () => {
     for (const bad of ['nope', `${key.id}x`, key.id.replace(/-/g, ''), '', "1' OR '1'='1"]) expect(isJobId(bad)).toBe(false);
   });
 });
+
+describe('list query: creation time range', () => {
+  it('keeps created_after and created_before as sent, microseconds and offsets included', () => {
+    expect(parseListJobsQuery({ created_after: '2026-11-23T10:00:00.123456Z', created_before: '2026-11-23T12:00:00+01:00' })).toEqual({
+      pageSize: LIST_PAGE_SIZE_DEFAULT,
+      createdAfter: '2026-11-23T10:00:00.123456Z',
+      createdBefore: '2026-11-23T12:00:00+01:00',
+    });
+  });
+
+  it.each([['2026-11-23'], ['2026-11-23T10:00:00'], ['yesterday'], ['2026-02-30T10:00:00Z'], ['2026-11-23T25:00:00Z'], [['2026-11-23T10:00:00Z', '2026-11-24T10:00:00Z']]])(
+    'refuses created_after %p',
+    (v) => {
+      expect(problems(() => parseListJobsQuery({ created_after: v }))).toEqual(['created_after']);
+    },
+  );
+
+  it('refuses a range whose end is not after its start, naming created_before', () => {
+    expect(problems(() => parseListJobsQuery({ created_after: '2026-11-23T10:00:00Z', created_before: '2026-11-23T11:00:00+01:00' }))).toEqual(['created_before']);
+  });
+});

@@ -12,15 +12,30 @@ export interface ListJobsParams {
   status?: JobStatus;
   jobType?: string;
   project?: string;
+  /** `created_after`: jobs created at or after this instant (ISO 8601, as sent). */
+  createdAfter?: string;
+  /** `created_before`: jobs created before this instant. */
+  createdBefore?: string;
   pageSize: number;
   after?: JobListKey;
 }
 
 type Problem = { path: string; message: string };
-type RawQuery = Record<string, unknown>;
+/** A parsed query string (express: a value is a string, or an array when repeated). */
+export type RawQuery = Record<string, unknown>;
+
+/** An ISO 8601 instant with a time zone: `2026-11-23T10:00:00Z`, `…T10:00:00.123456+01:00`. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Whether `YYYY-MM-DD` names a real day (Date.parse rolls 2026-02-30 over to March; PostgreSQL refuses it). */
+function isCalendarDate(ymd: string): boolean {
+  const [y, m, d] = ymd.split('-').map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
 
 /** Collects every problem of a query string, then throws them together. */
-class QueryReader {
+export class QueryReader {
   readonly problems: Problem[] = [];
 
   constructor(
@@ -50,6 +65,31 @@ class QueryReader {
     return undefined;
   }
 
+  /**
+   * An ISO 8601 instant with a time zone, returned as sent (PostgreSQL keeps its
+   * microseconds; a JS Date would not), or undefined when absent.
+   */
+  instant(name: string): string | undefined {
+    const v = this.string(name);
+    if (v === undefined) return undefined;
+    if (ISO_INSTANT.test(v) && !Number.isNaN(Date.parse(v)) && isCalendarDate(v.slice(0, 10))) return v;
+    this.problems.push({ path: name, message: `${name} must be an ISO 8601 date-time with a time zone, e.g. 2026-11-23T10:00:00Z` });
+    return undefined;
+  }
+
+  /**
+   * A time range `[fromName, beforeName)` of two {@link instant}s; a range whose
+   * start is not before its end is a problem of `beforeName`.
+   */
+  range(fromName: string, beforeName: string): { from?: string; before?: string } {
+    const from = this.instant(fromName);
+    const before = this.instant(beforeName);
+    if (from !== undefined && before !== undefined && Date.parse(from) >= Date.parse(before)) {
+      this.problems.push({ path: beforeName, message: `${beforeName} must be later than ${fromName}` });
+    }
+    return { ...(from !== undefined ? { from } : {}), ...(before !== undefined ? { before } : {}) };
+  }
+
   integer(name: string, min: number, max: number, fallback: number): number {
     const v = this.string(name);
     if (v === undefined) return fallback;
@@ -68,17 +108,19 @@ class QueryReader {
 }
 
 /**
- * Parses `status`, `jobType`, `project`, `page_size` and `page_token`.
+ * Parses `status`, `jobType`, `project`, `created_after` (inclusive),
+ * `created_before` (exclusive), `page_size` and `page_token`.
  * @throws OrchError `validation_failed` listing every bad or unknown parameter.
  */
 export function parseListJobsQuery(query: RawQuery): ListJobsParams {
-  const q = new QueryReader(query, ['status', 'jobType', 'project', 'page_size', 'page_token']);
+  const q = new QueryReader(query, ['status', 'jobType', 'project', 'created_after', 'created_before', 'page_size', 'page_token']);
   const status = q.string('status');
   if (status !== undefined && !(JOB_STATUSES as readonly string[]).includes(status)) {
     q.problems.push({ path: 'status', message: `status must be one of ${JOB_STATUSES.join(', ')}` });
   }
   const jobType = q.matching('jobType', JOB_TYPE_PATTERN);
   const project = q.matching('project', ID_TOKEN_PATTERN);
+  const created = q.range('created_after', 'created_before');
   const pageSize = q.integer('page_size', 1, LIST_PAGE_SIZE_MAX, LIST_PAGE_SIZE_DEFAULT);
   const token = q.string('page_token');
   let after: JobListKey | undefined;
@@ -95,6 +137,8 @@ export function parseListJobsQuery(query: RawQuery): ListJobsParams {
     ...(status !== undefined ? { status: status as JobStatus } : {}),
     ...(jobType !== undefined ? { jobType } : {}),
     ...(project !== undefined ? { project } : {}),
+    ...(created.from !== undefined ? { createdAfter: created.from } : {}),
+    ...(created.before !== undefined ? { createdBefore: created.before } : {}),
     ...(after ? { after } : {}),
   };
 }

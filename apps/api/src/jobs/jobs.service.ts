@@ -78,6 +78,8 @@ export class JobsService {
         status: params.status,
         jobType: params.jobType,
         project: params.project,
+        createdFrom: params.createdAfter,
+        createdBefore: params.createdBefore,
         after: params.after,
         limit: params.pageSize,
       }),

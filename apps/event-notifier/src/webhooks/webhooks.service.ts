@@ -1,22 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   CreateWebhookCommand,
+  CreateWebhookResult,
   DeleteWebhookCommand,
   DeleteWebhookResult,
   DeliveryPage,
-  DeliveryView,
   GetWebhookCommand,
+  IdempotencyRef,
   ListDeliveriesCommand,
   ListWebhooksCommand,
   OrchError,
   RedeliverCommand,
+  RedeliverResult,
   UpdateWebhookCommand,
   WebhookLimits,
   WebhookPage,
   WebhookView,
-  WebhookWithSecret,
 } from '@orch/contracts';
-import { DeliveryRepository, NOTIFY_DATA_SOURCE, WebhookChanges, WebhookRepository } from '@orch/persistence';
+import { DeliveryRepository, NOTIFY_DATA_SOURCE, NotifyIdempotencyRepository, Queryable, WebhookChanges, WebhookRepository } from '@orch/persistence';
 import type { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { auditedWebhook, CallerRef, WebhookAuditService } from './webhook-audit.service';
@@ -26,6 +27,9 @@ import { generateWebhookSecret } from './webhook-signature';
 import { decodeCursor, encodeCursor, toDeliveryView, toWebhookView } from './webhook-views';
 
 const notFound = (what: string, id: string) => new OrchError('notFound', `${what} ${id} not found`, { retryable: false });
+
+/** What an idempotent command's transaction produced: a fresh result, or the id a replay answers from. */
+type Idempotent<T> = { kind: 'fresh'; value: T } | { kind: 'replay'; id: string };
 
 /**
  * Webhook management for the `webhook.*` commands. Every query is scoped to
@@ -38,6 +42,7 @@ const notFound = (what: string, id: string) => new OrchError('notFound', `${what
 export class WebhooksService {
   private readonly webhooks = new WebhookRepository();
   private readonly deliveries = new DeliveryRepository();
+  private readonly idempotencyKeys = new NotifyIdempotencyRepository();
 
   constructor(
     @Inject(NOTIFY_DATA_SOURCE) private readonly ds: DataSource,
@@ -46,35 +51,43 @@ export class WebhooksService {
     private readonly delivery: WebhookDeliveryService,
   ) {}
 
-  async create(caller: CallerRef, cmd: CreateWebhookCommand): Promise<WebhookWithSecret> {
+  /**
+   * Creates the webhook and returns it with its secret. With an Idempotency-Key,
+   * a replay answers the webhook as it is now with its current secret
+   * (`replayed: true`) and changes nothing; `not_found` when it was deleted since.
+   */
+  async create(caller: CallerRef, cmd: CreateWebhookCommand): Promise<CreateWebhookResult> {
     const secret = generateWebhookSecret();
-    const row = await this.store('creating the webhook', () =>
-      this.ds.transaction(async (tx) => {
-        const created = await this.webhooks.insertWebhook(tx, {
-          webhook: {
-            id: uuidv7(),
-            tenant: caller.tenant,
-            projects: cmd.projects ?? null,
-            eventTypes: cmd.eventTypes ?? [],
-            url: cmd.url,
-            secret,
-            description: cmd.description ?? null,
-            enabled: cmd.enabled ?? true,
-            createdBy: cmd.operator.subject,
-          },
-        });
-        await this.audit.record(tx, caller, {
-          action: 'webhook.create',
-          targetType: 'webhook',
-          targetId: created.id,
-          after: auditedWebhook(created),
-          operator: cmd.operator,
-        });
-        return created;
-      }),
+    const outcome = await this.store('creating the webhook', () =>
+      this.ds.transaction((tx) =>
+        this.idempotent(tx, caller, cmd.idempotency, 'webhookId', async () => {
+          const created = await this.webhooks.insertWebhook(tx, {
+            webhook: {
+              id: uuidv7(),
+              tenant: caller.tenant,
+              projects: cmd.projects ?? null,
+              eventTypes: cmd.eventTypes ?? [],
+              url: cmd.url,
+              secret,
+              description: cmd.description ?? null,
+              enabled: cmd.enabled ?? true,
+              createdBy: cmd.operator.subject,
+            },
+          });
+          await this.audit.record(tx, caller, {
+            action: 'webhook.create',
+            targetType: 'webhook',
+            targetId: created.id,
+            after: auditedWebhook(created),
+            operator: cmd.operator,
+          });
+          return { id: created.id, value: created };
+        }),
+      ),
     );
+    if (outcome.kind === 'replay') return this.replayedCreate(caller, outcome.id);
     this.changed(caller.tenant);
-    return { ...toWebhookView(row), secret };
+    return { ...toWebhookView(outcome.value), secret };
   }
 
   async list(caller: CallerRef, cmd: ListWebhooksCommand): Promise<WebhookPage> {
@@ -160,12 +173,23 @@ export class WebhooksService {
     return { items: page.rows.map(toDeliveryView), nextCursor: encodeCursor(page.next) };
   }
 
-  /** @throws OrchError `not_found`, `invalid_transition` unless the delivery is dead or failed. */
-  async redeliver(caller: CallerRef, cmd: RedeliverCommand): Promise<DeliveryView> {
+  /**
+   * @throws OrchError `not_found`, `invalid_transition` unless the delivery is
+   * dead or failed (a replay of the same Idempotency-Key answers the delivery as
+   * it is now, whatever its status).
+   */
+  async redeliver(caller: CallerRef, cmd: RedeliverCommand): Promise<RedeliverResult> {
     const outcome = await this.store('redelivering', () =>
-      this.ds.transaction(async (tx) => {
-        const result = await this.deliveries.redeliver(tx, { tenant: caller.tenant, deliveryId: cmd.deliveryId });
-        if (result.kind === 'redelivered') {
+      this.ds.transaction((tx) =>
+        this.idempotent(tx, caller, cmd.idempotency, 'deliveryId', async () => {
+          const result = await this.deliveries.redeliver(tx, { tenant: caller.tenant, deliveryId: cmd.deliveryId });
+          // Thrown inside the transaction so a refused call leaves no idempotency key behind.
+          if (result.kind === 'not_found') throw notFound('delivery', cmd.deliveryId);
+          if (result.kind === 'not_eligible') {
+            throw new OrchError('invalidTransition', `delivery ${cmd.deliveryId} is ${result.status}; only dead or failed deliveries can be redelivered`, {
+              retryable: false,
+            });
+          }
           const d = result.delivery;
           await this.audit.record(tx, caller, {
             action: 'webhook.redeliver',
@@ -174,19 +198,57 @@ export class WebhooksService {
             after: { webhookId: d.webhookId, eventId: d.eventId, eventType: d.eventType, status: d.status, attempts: d.attempts },
             operator: cmd.operator,
           });
-        }
-        return result;
-      }),
+          return { id: d.id, value: d };
+        }),
+      ),
     );
-    if (outcome.kind === 'not_found') throw notFound('delivery', cmd.deliveryId);
-    if (outcome.kind === 'not_eligible') {
-      throw new OrchError('invalidTransition', `delivery ${cmd.deliveryId} is ${outcome.status}; only dead or failed deliveries can be redelivered`, {
-        retryable: false,
-      });
+    if (outcome.kind === 'replay') {
+      const current = await this.store('reading the delivery', () => this.deliveries.getDelivery(this.ds, { tenant: caller.tenant, id: outcome.id }));
+      if (!current) throw notFound('delivery', outcome.id);
+      return { ...toDeliveryView(current), replayed: true };
     }
     this.audit.flush();
     this.delivery.wake();
-    return toDeliveryView(outcome.delivery);
+    return toDeliveryView(outcome.value);
+  }
+
+  /**
+   * Runs `apply` once per Idempotency-Key, inside the caller's transaction `tx`:
+   * a new key is claimed and, with `apply`'s result id stored under `field`,
+   * committed with the change; a known key with the same digest skips `apply`
+   * (a replay of the stored id); another digest is `idempotency_conflict`.
+   */
+  private async idempotent<T>(
+    tx: Queryable,
+    caller: CallerRef,
+    ref: IdempotencyRef | undefined,
+    field: string,
+    apply: () => Promise<{ id: string; value: T }>,
+  ): Promise<Idempotent<T>> {
+    if (!ref) return { kind: 'fresh', value: (await apply()).value };
+    const key = { tenant: caller.tenant, scope: ref.scope, key: ref.key };
+    const claim = await this.idempotencyKeys.claimKey(tx, { ...key, requestDigest: ref.requestDigest });
+    if (!claim.claimed) {
+      if (claim.requestDigest !== ref.requestDigest) {
+        throw new OrchError('idempotencyConflict', `Idempotency-Key "${ref.key}" was used with a different request`, { retryable: false });
+      }
+      const id = claim.result?.[field];
+      if (typeof id !== 'string') throw new OrchError('internal', `idempotency record ${ref.scope} ${ref.key} holds no ${field}`);
+      return { kind: 'replay', id };
+    }
+    const { id, value } = await apply();
+    await this.idempotencyKeys.recordResult(tx, key, { [field]: id });
+    return { kind: 'fresh', value };
+  }
+
+  private async replayedCreate(caller: CallerRef, id: string): Promise<CreateWebhookResult> {
+    const found = await this.store('reading the webhook', async () => {
+      const row = await this.webhooks.getWebhook(this.ds, { tenant: caller.tenant, id });
+      const secret = row ? await this.webhooks.getWebhookSecret(this.ds, { tenant: caller.tenant, id }) : null;
+      return row && secret ? { row, secret } : null;
+    });
+    if (!found) throw new OrchError('notFound', `webhook ${id}, created with this Idempotency-Key, has since been deleted`, { retryable: false });
+    return { ...toWebhookView(found.row), secret: found.secret, replayed: true };
   }
 
   private changed(tenant: string): void {

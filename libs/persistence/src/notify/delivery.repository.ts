@@ -228,6 +228,14 @@ export class DeliveryRepository {
     return { rows: out, next: rows.length > p.limit ? out[out.length - 1].id : null };
   }
 
+  /** The tenant's delivery `id` with its attempts, or null (also when it belongs to another tenant). */
+  async getDelivery(q: Queryable, p: { tenant: string; id: string }): Promise<DeliveryRow | null> {
+    const rows = await queryRows(q, `SELECT ${DELIVERY_COLUMNS} FROM notify.deliveries WHERE id = $1 AND tenant = $2`, [p.id, p.tenant]);
+    if (rows.length === 0) return null;
+    const logs = await this.attemptLogs(q, [p.id]);
+    return deliveryFromDb(rows[0], logs.get(p.id) ?? []);
+  }
+
   /**
    * Puts the tenant's `dead` or `failed` delivery back to `pending`, due now,
    * with a fresh round of attempts (`round_base` = attempts so far). Any other

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { AuditOutboxEntity, DeliveryAttemptEntity, DeliveryEntity, WebhookEntity } from './notify.entities';
 import { NotifyInit1764000000000 } from './migrations/1764000000000-notify-init';
+import { NotifyIdempotency1764100000000 } from './migrations/1764100000000-notify-idempotency';
 
 /** Options for {@link createNotifyDataSource}. */
 export interface NotifyDataSourceOptions {
@@ -13,7 +14,7 @@ export interface NotifyDataSourceOptions {
 /** Entities of the notify schema. */
 export const NOTIFY_ENTITIES = [WebhookEntity, DeliveryEntity, DeliveryAttemptEntity, AuditOutboxEntity];
 /** Migrations of the notify schema, in order. */
-export const NOTIFY_MIGRATIONS = [NotifyInit1764000000000];
+export const NOTIFY_MIGRATIONS = [NotifyInit1764000000000, NotifyIdempotency1764100000000];
 /** Bookkeeping table of the notify migrations (separate from the ledger's, same database allowed). */
 export const NOTIFY_MIGRATIONS_TABLE = 'orch_notify_migrations';
 

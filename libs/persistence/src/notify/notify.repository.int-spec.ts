@@ -52,7 +52,7 @@ describe('notify schema repositories (real PostgreSQL)', () => {
     await Promise.all(others.map((o) => o.initialize()));
     const applied = await Promise.all([runNotifyMigrations(ds), ...others.map((o) => runNotifyMigrations(o))]);
     await Promise.all(others.map((o) => o.destroy()));
-    expect(applied.flat()).toEqual(['NotifyInit1764000000000']);
+    expect(applied.flat()).toEqual(['NotifyInit1764000000000', 'NotifyIdempotency1764100000000']);
     expect(await runNotifyMigrations(ds)).toEqual([]);
   });
 

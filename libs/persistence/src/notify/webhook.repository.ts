@@ -85,7 +85,8 @@ function webhookFromDb(r: Record<string, unknown>): WebhookRow {
  * SQL of the event-notifier's webhook management (`notify.webhooks`) and of its
  * audit outbox. Every read and write of a webhook takes the tenant, so another
  * tenant's webhook is simply not found. Secrets are written here but never read
- * back, except by the delivery claim ({@link DeliveryRepository}).
+ * back, except by the delivery claim ({@link DeliveryRepository}) and a replayed
+ * create ({@link WebhookRepository.getWebhookSecret}).
  */
 export class WebhookRepository {
   /**
@@ -108,6 +109,15 @@ export class WebhookRepository {
   async getWebhook(q: Queryable, p: { tenant: string; id: string }): Promise<WebhookRow | null> {
     const rows = await queryRows(q, `SELECT ${WEBHOOK_COLUMNS} FROM notify.webhooks WHERE id = $1 AND tenant = $2`, [p.id, p.tenant]);
     return rows.length ? webhookFromDb(rows[0]) : null;
+  }
+
+  /**
+   * The signing secret of the tenant's webhook, or null. Only for answering a
+   * replayed create (the caller already held the secret once); never listed.
+   */
+  async getWebhookSecret(q: Queryable, p: { tenant: string; id: string }): Promise<string | null> {
+    const rows = await queryRows<{ secret: string }>(q, `SELECT secret FROM notify.webhooks WHERE id = $1 AND tenant = $2`, [p.id, p.tenant]);
+    return rows.length ? rows[0].secret : null;
   }
 
   /**

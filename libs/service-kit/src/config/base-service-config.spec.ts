@@ -52,3 +52,25 @@ describe('BaseServiceConfig NATS credentials', () => {
     expect(problemsOf({ NATS_USER: 'a b', NATS_PASSWORD: 'pw' })).toEqual([{ variable: 'NATS_USER', message: 'NATS_USER must not contain white space', value: 'a b' }]);
   });
 });
+
+describe('BaseServiceConfig stream retention', () => {
+  it('leaves the limits unset by default (the streams then use their defaults) and reads them as numbers', () => {
+    const c = parseEnv(AppConfig, {});
+    expect([c.ORCH_EVENTS_MAX_AGE_MS, c.ORCH_LOGS_MAX_AGE_MS, c.ORCH_LOGS_MAX_BYTES, c.ORCH_NOTIFY_MAX_AGE_MS, c.ORCH_STREAM_DUPLICATE_WINDOW_MS]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(parseEnv(AppConfig, { ORCH_NOTIFY_MAX_AGE_MS: '3600000', ORCH_LOGS_MAX_BYTES: '10485760' })).toMatchObject({
+      ORCH_NOTIFY_MAX_AGE_MS: 3_600_000,
+      ORCH_LOGS_MAX_BYTES: 10_485_760,
+    });
+  });
+
+  it('refuses a retention shorter than a minute, naming the variable', () => {
+    expect(problemsOf({ ORCH_EVENTS_MAX_AGE_MS: '1000' }).map((p) => p.variable)).toEqual(['ORCH_EVENTS_MAX_AGE_MS']);
+    expect(problemsOf({ ORCH_LOGS_MAX_AGE_MS: 'a week' }).map((p) => p.variable)).toEqual(['ORCH_LOGS_MAX_AGE_MS']);
+  });
+});

@@ -119,6 +119,29 @@ export class BaseServiceConfig {
   @IsInt()
   SHUTDOWN_GRACE_MS: number = SHUTDOWN_GRACE_DEFAULT_MS;
 
+  // JetStream retention. Every service that creates the streams at boot passes these (streamSettingsFromConfig in
+  // libs/messaging), so give all services the same values; unset → the defaults of STREAM_DEFAULTS there.
+
+  /** Max age of the EVENTS stream (ledger events; the notifier relays from it). Default 7 days. */
+  @IsOptional() @IsInt() @Min(60_000)
+  ORCH_EVENTS_MAX_AGE_MS?: number;
+
+  /** Max age of the LOGS stream (job log lines: GET …/logs and the log stream read it). Default 3 days. */
+  @IsOptional() @IsInt() @Min(60_000)
+  ORCH_LOGS_MAX_AGE_MS?: number;
+
+  /** Max size of the LOGS stream; the oldest lines go first beyond it. Default 1 GiB. */
+  @IsOptional() @IsInt() @Min(1_048_576)
+  ORCH_LOGS_MAX_BYTES?: number;
+
+  /** Max age of the NOTIFY stream (notifier events): how far back SSE/WebSocket clients can resume. Default 7 days. */
+  @IsOptional() @IsInt() @Min(60_000)
+  ORCH_NOTIFY_MAX_AGE_MS?: number;
+
+  /** JetStream duplicate window of every stream (Nats-Msg-Id deduplication); capped at each stream's max age. Default 2 minutes. */
+  @IsOptional() @IsInt() @Min(1_000) @Max(86_400_000)
+  ORCH_STREAM_DUPLICATE_WINDOW_MS?: number;
+
   /** OTLP/HTTP collector base URL; traces are not exported when unset. */
   @IsOptional()
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
