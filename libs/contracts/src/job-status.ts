@@ -66,5 +66,9 @@ export const TransitionReason = {
   canceledByOperator: 'canceled_by_operator',
   /** A cancel was requested and the worker did not report before the grace deadline (its lease ran out). */
   cancelGraceExpired: 'cancel_grace_expired',
+  /** A limit, quota, pause or open breaker holds the job (details in `JobView.throttle`). */
+  throttled: 'throttled',
+  /** The limit that held the job let it through; it was admitted at once. */
+  throttleLifted: 'throttle_lifted',
 } as const;
 export type TransitionReason = (typeof TransitionReason)[keyof typeof TransitionReason];

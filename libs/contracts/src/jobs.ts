@@ -1,5 +1,7 @@
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -15,7 +17,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { ID_TOKEN_PATTERN, JOB_TYPE_PATTERN } from './names';
+import { ID_TOKEN_PATTERN, JOB_TYPE_PATTERN, SOURCE_PATTERN } from './names';
 import type { JobStatus } from './job-status';
 
 /** Limits and defaults of a job submission. */
@@ -44,6 +46,14 @@ export class SubmitJobRequest {
 
   @Matches(JOB_TYPE_PATTERN, { message: 'jobType must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$' })
   jobType!: string;
+
+  /**
+   * The upstream source the job talks to (a host or a label); rate limits,
+   * concurrency caps and circuit breakers can be keyed on it.
+   */
+  @IsOptional()
+  @Matches(SOURCE_PATTERN, { message: 'source must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' })
+  source?: string;
 
   @IsObject()
   payload!: Record<string, unknown>;
@@ -97,8 +107,12 @@ export interface JobView {
   tenant: string;
   project: string;
   jobType: string;
+  /** The upstream source (limits key on it), or null. */
+  source: string | null;
   status: JobStatus;
   statusReason: string | null;
+  /** Why a `throttled` job waits (null otherwise); `eligibleAt` is its next eligible time, null while it waits for a slot. */
+  throttle: ThrottleReason | null;
   priority: number;
   payload: Record<string, unknown>;
   payloadDigest: string;
@@ -235,6 +249,8 @@ export interface Allocation {
   tenant: string;
   project: string;
   jobType: string;
+  /** The job's upstream source, or null; a worker names it when it reports upstream throttling. */
+  source: string | null;
   attempt: number;
   maxAttempts: number;
   leaseId: string;
@@ -413,6 +429,10 @@ export class AdmissionCandidate {
   @Matches(JOB_TYPE_PATTERN)
   jobType!: string;
 
+  @IsOptional()
+  @Matches(SOURCE_PATTERN)
+  source?: string | null;
+
   @IsInt()
   @Min(JobLimits.priorityMin)
   @Max(JobLimits.priorityMax)
@@ -426,11 +446,92 @@ export class RateLimitAdmitCommand {
   jobs!: AdmissionCandidate[];
 }
 
+/** Stable codes of why a job waits `throttled`. */
+export const ThrottleCode = {
+  paused: 'paused',
+  breakerOpen: 'breaker_open',
+  concurrencyCap: 'concurrency_cap',
+  quotaActive: 'quota_active',
+  quotaHour: 'quota_hour',
+  quotaDay: 'quota_day',
+  rateLimited: 'rate_limited',
+  upstreamBackoff: 'upstream_backoff',
+} as const;
+export type ThrottleCode = (typeof ThrottleCode)[keyof typeof ThrottleCode];
+export const THROTTLE_CODES: readonly ThrottleCode[] = Object.values(ThrottleCode);
+
+/** Why a job is held back: the limit that holds it and its key. */
+export class ThrottleReason {
+  @IsIn(THROTTLE_CODES)
+  code!: ThrottleCode;
+
+  /** The rule, quota, pause or breaker that holds the job. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  ruleId?: string | null;
+
+  /** The limit's key (rule id and dimension values), e.g. `r1|tenant=t1|source=nvd`. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(600)
+  key?: string | null;
+
+  /** One sentence for people: `60/min per {tenant, source} reached for source nvd`. */
+  @IsString()
+  @MaxLength(500)
+  detail!: string;
+}
+
 /** A job the rate limiter holds back, with why and until when. */
 export interface ThrottleDecision {
   jobId: string;
-  reason: string;
-  nextEligibleAt: string;
+  attempt: number;
+  reason: ThrottleReason;
+  /** The next time the job may be admitted; null when it waits for a slot to free (or a resume). */
+  nextEligibleAt: string | null;
+}
+
+/** One job of {@link ThrottleCommand}. */
+export class ThrottleItem {
+  @IsUUID()
+  jobId!: string;
+
+  @IsInt()
+  @Min(1)
+  attempt!: number;
+
+  @ValidateNested()
+  @Type(() => ThrottleReason)
+  reason!: ThrottleReason;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  nextEligibleAt?: string | null;
+}
+
+/**
+ * `ledger-writer.throttle`: the scheduler holds these attempts back. A `queued`
+ * job at that attempt, not yet admitted, becomes `throttled` (event
+ * `job.throttled` with the reason); an already throttled one gets the new
+ * reason and next eligible time without an event. Anything else is skipped.
+ */
+export class ThrottleCommand {
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => ThrottleItem)
+  jobs!: ThrottleItem[];
+}
+
+/** Reply of `ledger-writer.throttle`. */
+export interface ThrottleResult {
+  /** Moved queued → throttled. */
+  throttled: string[];
+  /** Already throttled; reason or next eligible time updated. */
+  updated: string[];
+  /** No longer queued/throttled at that attempt, or admitted meanwhile. */
+  skipped: string[];
 }
 
 /** Reply of `orch.cmd.ratelimiter.admit`. */

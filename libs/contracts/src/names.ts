@@ -8,6 +8,11 @@
 export const ID_TOKEN_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 /** Job types may contain dots (`demo.echo`); `~` is reserved for subject encoding. */
 export const JOB_TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/**
+ * An upstream source a job talks to, as limits key it: a host name, a host:port
+ * or an operator's label (`nvd.nist.gov`, `ghsa`, `mirror-eu:8443`).
+ */
+export const SOURCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 /** Namespace: lower-case letters, digits and `_`, so stream names stay valid. */
 export const NAMESPACE_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
 
@@ -37,6 +42,8 @@ export const LedgerVerbs = [
   'cancel',
   'submit-batch',
   'audit',
+  // Scheduling policy (issue 4).
+  'throttle',
 ] as const;
 export type LedgerVerb = (typeof LedgerVerbs)[number];
 

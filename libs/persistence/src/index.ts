@@ -6,5 +6,6 @@ export { JobEntity } from './entities/job.entity';
 export { JobEventEntity, DeadLetterEntity } from './entities/job-event.entity';
 export { LedgerInit1763800000000 } from './migrations/1763800000000-ledger-init';
 export { LedgerControlPlane1763900000000 } from './migrations/1763900000000-control-plane';
+export { LedgerJobSourceAndThrottle1764200000000 } from './migrations/1764200000000-job-source-and-throttle';
 export * from './ledger-data.module';
 export * from './notify';

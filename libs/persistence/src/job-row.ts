@@ -1,4 +1,4 @@
-import type { JobStatus } from '@orch/contracts';
+import type { JobStatus, ThrottleReason } from '@orch/contracts';
 
 /** A job row as plain data (camelCase); what ledger-writer mutates in memory. */
 export interface JobRow {
@@ -39,6 +39,10 @@ export interface JobRow {
   cancelReason: string | null;
   /** The lease ends by then at the latest (cancel grace). */
   cancelDeadline: Date | null;
+  /** The upstream source limits key on, or null. */
+  source: string | null;
+  /** Why a throttled job waits; null unless `status` is `throttled`. */
+  throttle: ThrottleReason | null;
 }
 
 const COLUMNS: [keyof JobRow, string][] = [
@@ -76,6 +80,8 @@ const COLUMNS: [keyof JobRow, string][] = [
   ['cancelRequestedAt', 'cancel_requested_at'],
   ['cancelReason', 'cancel_reason'],
   ['cancelDeadline', 'cancel_deadline'],
+  ['source', 'source'],
+  ['throttle', 'throttle'],
 ];
 const DATE_FIELDS = new Set<keyof JobRow>([
   'runAt',
@@ -93,7 +99,7 @@ const DATE_FIELDS = new Set<keyof JobRow>([
 export const JOB_COLUMNS = COLUMNS.map(([, c]) => c);
 /** Columns ledger-writer may change after insert. */
 export const JOB_MUTABLE_COLUMNS = JOB_COLUMNS.filter(
-  (c) => !['id', 'tenant', 'project', 'job_type', 'payload', 'payload_digest', 'correlation_id', 'idempotency_key', 'created_at'].includes(c),
+  (c) => !['id', 'tenant', 'project', 'job_type', 'source', 'payload', 'payload_digest', 'correlation_id', 'idempotency_key', 'created_at'].includes(c),
 );
 
 /** A database row (snake_case, as `pg` returns it) to a {@link JobRow}. */

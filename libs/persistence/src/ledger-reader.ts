@@ -8,6 +8,9 @@ export interface AdmittableJob {
   tenant: string;
   project: string;
   jobType: string;
+  source: string | null;
+  /** `queued`, or `throttled` whose next eligible time came (or that waits for a slot). */
+  status: 'queued' | 'throttled';
   attempt: number;
   priority: number;
   createdAt: Date;
@@ -59,20 +62,29 @@ export class LedgerReader {
   }
 
   /** Queued, due and not yet admitted for their current attempt; best first. */
-  async findAdmittable(q: Queryable, now: Date, limit: number): Promise<AdmittableJob[]> {
+  async findAdmittable(q: Queryable, now: Date, limit: number, perKey: number = limit): Promise<AdmittableJob[]> {
+    // Round robin over (tenant, jobType): every key's best job first, then every key's second, …,
+    // so one key's backlog never fills the batch while another key waits (served by jobs_admission_idx).
     const rows: Record<string, unknown>[] = await q.query(
-      `SELECT id, tenant, project, job_type, attempt, priority, created_at FROM ledger.jobs
-       WHERE status = 'queued' AND (eligible_at IS NULL OR eligible_at <= $1)
-         AND admitted_attempt IS DISTINCT FROM attempt
-       ORDER BY priority DESC, eligible_at NULLS FIRST, created_at
+      `SELECT id, tenant, project, job_type, source, status, attempt, priority, created_at FROM (
+         SELECT id, tenant, project, job_type, source, status, attempt, priority, created_at,
+                row_number() OVER (PARTITION BY tenant, job_type ORDER BY priority DESC, created_at, id) AS rn
+         FROM ledger.jobs
+         WHERE status IN ('queued', 'throttled') AND (eligible_at IS NULL OR eligible_at <= $1)
+           AND admitted_attempt IS DISTINCT FROM attempt
+       ) c
+       WHERE rn <= $3
+       ORDER BY rn, priority DESC, created_at, id
        LIMIT $2`,
-      [now.toISOString(), limit],
+      [now.toISOString(), limit, perKey],
     );
     return rows.map((r) => ({
       id: r['id'] as string,
       tenant: r['tenant'] as string,
       project: r['project'] as string,
       jobType: r['job_type'] as string,
+      source: (r['source'] as string | null) ?? null,
+      status: r['status'] as 'queued' | 'throttled',
       attempt: Number(r['attempt']),
       priority: Number(r['priority']),
       createdAt: new Date(r['created_at'] as string),
@@ -92,7 +104,7 @@ export class LedgerReader {
   async nextDueAt(q: Queryable, now: Date): Promise<Date | null> {
     const rows: { at: string | null }[] = await q.query(
       `SELECT LEAST(
-         (SELECT min(eligible_at) FROM ledger.jobs WHERE status = 'queued' AND eligible_at > $1 AND admitted_attempt IS DISTINCT FROM attempt),
+         (SELECT min(eligible_at) FROM ledger.jobs WHERE status IN ('queued', 'throttled') AND eligible_at > $1 AND admitted_attempt IS DISTINCT FROM attempt),
          (SELECT min(run_at) FROM ledger.jobs WHERE status = 'pending' AND run_at > $1)) AS at`,
       [now.toISOString()],
     );
@@ -329,8 +341,10 @@ export function toJobView(j: JobRow): JobView {
     tenant: j.tenant,
     project: j.project,
     jobType: j.jobType,
+    source: j.source ?? null,
     status: j.status,
     statusReason: j.statusReason,
+    throttle: j.status === 'throttled' ? (j.throttle ?? null) : null,
     priority: j.priority,
     payload: j.payload,
     payloadDigest: j.payloadDigest,

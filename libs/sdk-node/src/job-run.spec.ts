@@ -8,6 +8,7 @@ const allocation = (over: Partial<Allocation> = {}): Allocation => ({
   tenant: 't',
   project: 'p',
   jobType: 'demo.echo',
+  source: null,
   attempt: 1,
   maxAttempts: 3,
   leaseId: '0192f0a0-0000-7000-8000-0000000000aa',

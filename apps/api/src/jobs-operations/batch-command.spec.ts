@@ -68,6 +68,8 @@ describe('NATS message sizes', () => {
       tenant: it.tenant,
       project: it.project,
       jobType: it.jobType,
+      source: it.source ?? null,
+      throttle: null,
       status: it.runAt ? 'pending' : 'queued',
       statusReason: it.runAt ? 'waiting_run_at' : 'submitted',
       priority: it.priority ?? 5,

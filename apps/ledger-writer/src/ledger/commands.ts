@@ -17,6 +17,8 @@ import {
   ProgressRequest,
   PromoteCommand,
   PromoteResult,
+  ThrottleCommand,
+  ThrottleResult,
   TransitionReason,
 } from '@orch/contracts';
 import { backoffMs, decideFailure, digestOf } from '@orch/domain';
@@ -49,17 +51,25 @@ export function applyPromote(uow: UnitOfWork, ctx: CommandContext, cmd: PromoteC
 
 /**
  * `admit`: the scheduler admitted these attempts; each gets exactly one
- * dispatch message (through the outbox, so it cannot be lost). Jobs no longer
- * queued at that attempt, or already admitted, are skipped.
+ * dispatch message (through the outbox, so it cannot be lost). A throttled job
+ * goes back to `queued` first (event `job.queued`, reason `throttle_lifted`).
+ * Jobs no longer queued or throttled at that attempt, or already admitted, are skipped.
  */
 export function applyAdmit(uow: UnitOfWork, ctx: CommandContext, cmd: AdmitCommand): AdmitResult {
   const admitted: string[] = [];
   const skipped: string[] = [];
   for (const item of cmd.jobs) {
     const job = uow.job(ctx.tenant, item.jobId);
-    if (!job || job.status !== JobStatus.queued || job.attempt !== item.attempt || job.admittedAttempt === job.attempt) {
+    const admittable = job && (job.status === JobStatus.queued || job.status === JobStatus.throttled);
+    if (!job || !admittable || job.attempt !== item.attempt || job.admittedAttempt === job.attempt) {
       skipped.push(item.jobId);
       continue;
+    }
+    if (job.status === JobStatus.throttled) {
+      job.status = JobStatus.queued;
+      job.statusReason = TransitionReason.throttleLifted;
+      job.throttle = null;
+      uow.emit(job, EventType.queued, ctx, { reason: TransitionReason.throttleLifted });
     }
     job.admittedAttempt = job.attempt;
     uow.touch(job);
@@ -67,6 +77,47 @@ export function applyAdmit(uow: UnitOfWork, ctx: CommandContext, cmd: AdmitComma
     admitted.push(item.jobId);
   }
   return { admitted, skipped };
+}
+
+/**
+ * `throttle`: the rate-limiter held these attempts back. A queued job becomes
+ * `throttled` (one `job.throttled` event carrying the reason); a throttled one
+ * takes the new reason and next eligible time quietly (no event: it did not
+ * change state). `eligibleAt` is the next eligible time, null while the job
+ * waits for a slot or a resume.
+ */
+export function applyThrottle(uow: UnitOfWork, ctx: CommandContext, cmd: ThrottleCommand): ThrottleResult {
+  const result: ThrottleResult = { throttled: [], updated: [], skipped: [] };
+  for (const item of cmd.jobs) {
+    const job = uow.job(ctx.tenant, item.jobId);
+    const holdable = job && (job.status === JobStatus.queued || job.status === JobStatus.throttled);
+    if (!job || !holdable || job.attempt !== item.attempt || job.admittedAttempt === job.attempt) {
+      result.skipped.push(item.jobId);
+      continue;
+    }
+    const reason = { code: item.reason.code, ruleId: item.reason.ruleId ?? null, key: item.reason.key ?? null, detail: item.reason.detail };
+    const eligibleAt = item.nextEligibleAt ? new Date(item.nextEligibleAt) : null;
+    if (job.status === JobStatus.throttled) {
+      const same = JSON.stringify(job.throttle) === JSON.stringify(reason) && (job.eligibleAt?.getTime() ?? null) === (eligibleAt?.getTime() ?? null);
+      if (same) {
+        result.skipped.push(item.jobId);
+        continue;
+      }
+      job.throttle = reason;
+      job.eligibleAt = eligibleAt;
+      uow.touch(job);
+      result.updated.push(item.jobId);
+      continue;
+    }
+    job.status = JobStatus.throttled;
+    job.statusReason = TransitionReason.throttled;
+    job.throttle = reason;
+    job.eligibleAt = eligibleAt;
+    uow.touch(job);
+    uow.emit(job, EventType.throttled, ctx, { reason: TransitionReason.throttled, throttle: reason, nextEligibleAt: item.nextEligibleAt ?? null });
+    result.throttled.push(item.jobId);
+  }
+  return result;
 }
 
 /**
@@ -113,6 +164,7 @@ export function allocationOf(job: JobRow, policy: LedgerPolicy): Allocation {
     tenant: job.tenant,
     project: job.project,
     jobType: job.jobType,
+    source: job.source ?? null,
     attempt: job.attempt,
     maxAttempts: job.maxAttempts,
     leaseId: job.leaseId!,

@@ -17,6 +17,7 @@ import {
   PromoteCommand,
   SubmitBatchCommand,
   SubmitJobCommand,
+  ThrottleCommand,
 } from '@orch/contracts';
 import { LedgerRepository } from '@orch/persistence';
 import type { DataSource } from 'typeorm';
@@ -35,6 +36,7 @@ import {
   applyStart,
   applySubmit,
   applySubmitBatch,
+  applyThrottle,
 } from './commands';
 import { recordedJobIds } from './command-support';
 import { CommandContext, UnitOfWork } from './unit-of-work';
@@ -235,6 +237,8 @@ export class GroupCommitter {
         return applySubmitBatch(uow, ctx, env.data as SubmitBatchCommand);
       case 'audit':
         return applyAudit(uow, ctx, env.data as AppendAuditCommand);
+      case 'throttle':
+        return applyThrottle(uow, ctx, env.data as ThrottleCommand);
     }
   }
 }
@@ -250,7 +254,8 @@ function jobIdsOf(verb: LedgerVerb, data: unknown): string[] {
       return [(data as CancelJobCommand).jobId];
     case 'lease':
     case 'admit':
-      return (data as AdmitCommand).jobs.map((j) => j.jobId);
+    case 'throttle':
+      return (data as AdmitCommand | ThrottleCommand).jobs.map((j) => j.jobId);
     case 'promote':
       return (data as PromoteCommand).jobIds;
     default:
@@ -286,6 +291,7 @@ function actorOf(verb: LedgerVerb, env: Envelope<unknown>): { subject: string; s
       return { subject: 'api', scopes: [] };
     case 'admit':
     case 'promote':
+    case 'throttle':
       return { subject: 'system:scheduler', scopes: [] };
     case 'expire':
       return { subject: 'system:lease-broker', scopes: [] };

@@ -15,6 +15,7 @@ import {
   PromoteCommand,
   SubmitBatchCommand,
   SubmitJobCommand,
+  ThrottleCommand,
 } from '@orch/contracts';
 import { Incoming, Route } from '@orch/messaging';
 import { LedgerService } from './ledger.service';
@@ -39,6 +40,11 @@ export class LedgerController {
   @MessagePattern(cmd('admit'), { data: AdmitCommand })
   admit(@Payload() m: Incoming<AdmitCommand>) {
     return this.ledger.execute('admit', m);
+  }
+
+  @MessagePattern(cmd('throttle'), { data: ThrottleCommand })
+  throttle(@Payload() m: Incoming<ThrottleCommand>) {
+    return this.ledger.execute('throttle', m);
   }
 
   @MessagePattern(cmd('lease'), { data: LeaseCommand })

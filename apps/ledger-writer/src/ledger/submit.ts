@@ -73,6 +73,8 @@ function newJob(uow: UnitOfWork, ctx: CommandContext, req: SubmitJobRequest, ide
     tenant: ctx.tenant,
     project: req.project,
     jobType: req.jobType,
+    source: req.source ?? null,
+    throttle: null,
     status: JobStatus.pending,
     statusReason: TransitionReason.submitted,
     priority: req.priority ?? JobLimits.priorityDefault,

@@ -38,6 +38,8 @@ export function jobRow(status: JobStatus, over: Partial<JobRow> = {}): JobRow {
     tenant: TENANT,
     project: 'p1',
     jobType: 'demo.echo',
+    source: null,
+    throttle: null,
     status,
     statusReason: null,
     priority: 5,

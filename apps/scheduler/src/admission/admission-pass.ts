@@ -8,6 +8,8 @@ import {
   RateLimitAdmitCommand,
   RateLimitAdmitResult,
   ServiceName,
+  ThrottleCommand,
+  ThrottleResult,
 } from '@orch/contracts';
 import { OrchClient } from '@orch/messaging';
 import { AdmittableJob, LedgerReader, Queryable } from '@orch/persistence';
@@ -86,19 +88,35 @@ export class AdmissionPass {
     return { full: jobs.length >= this.options.batch, settled, failedTenants: this.logFailures('admit', results) };
   }
 
-  /** Returns how many of the tenant's jobs the ledger-writer admitted or skipped as already handled. */
+  /**
+   * Returns how many of the tenant's jobs changed hands: admitted (or skipped by
+   * the ledger as already handled) or newly throttled. A job the rate-limiter
+   * holds back is recorded `throttled` with the reason and its next eligible
+   * time; an unchanged hold writes nothing, so re-offering it costs no event.
+   */
   private async admitTenant(tenant: string, jobs: AdmittableJob[], correlationId: string): Promise<number> {
-    const candidates: AdmissionCandidate[] = jobs.map((j) => ({ jobId: j.id, attempt: j.attempt, project: j.project, jobType: j.jobType, priority: j.priority }));
+    const candidates: AdmissionCandidate[] = jobs.map((j) => ({
+      jobId: j.id,
+      attempt: j.attempt,
+      project: j.project,
+      jobType: j.jobType,
+      source: j.source,
+      priority: j.priority,
+    }));
     const decision = await this.command<RateLimitAdmitResult, RateLimitAdmitCommand>('rate-limiter', 'admit', tenant, correlationId, { jobs: candidates });
+    let settled = 0;
     if (decision.throttled.length > 0) {
-      // Holding throttled jobs (status `throttled`, next-eligible time) is the rate-limiter issue's work.
-      this.logger.log(`rate-limiter throttled ${decision.throttled.length} job(s) of tenant ${tenant}; left queued`);
+      const held: ThrottleCommand = {
+        jobs: decision.throttled.map((t) => ({ jobId: t.jobId, attempt: t.attempt, reason: t.reason, nextEligibleAt: t.nextEligibleAt })),
+      };
+      const result = await this.command<ThrottleResult, ThrottleCommand>('ledger-writer', 'throttle', tenant, correlationId, held);
+      settled += result.throttled.length;
     }
     const allowed = new Set(decision.allowed);
     const items = candidates.filter((c) => allowed.has(c.jobId)).map((c) => ({ jobId: c.jobId, attempt: c.attempt }));
-    if (items.length === 0) return 0;
+    if (items.length === 0) return settled;
     const result = await this.command<AdmitResult, AdmitCommand>('ledger-writer', 'admit', tenant, correlationId, { jobs: items });
-    return result.admitted.length + result.skipped.length;
+    return settled + result.admitted.length + result.skipped.length;
   }
 
   private command<TRes, TReq>(service: ServiceName, verb: string, tenant: string, correlationId: string, data: TReq): Promise<TRes> {
