@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs exactly the versions in package-lock.json.
 #
-# `npm ci` is tried first. The npm registry reachable from this kind of machine
-# serves only the linux builds of packages with per-platform binaries (@swc/core,
-# @unrs/resolver-binding), so the lock file cannot list the others and `npm ci`
-# refuses it as "out of sync"; `npm install` then installs the same locked tree.
+# `npm ci` is tried first. Where the reachable npm registry serves only the linux
+# builds of packages with per-platform binaries (@swc/core, @unrs/resolver-binding),
+# `npm ci` can refuse the lock file as "out of sync"; `npm install` then installs
+# the same locked tree (ADR 0005).
 # The lock file must not change: CI fails if it does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
