@@ -5,7 +5,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { orchNames } from '@orch/contracts';
 import { MessagingModule, NATS_CONNECTION, natsReadinessCheck, natsConnectOptions, streamSettingsFromConfig } from '@orch/messaging';
 import { LEDGER_DATA_SOURCE, LedgerDataModule, postgresReadinessCheck } from '@orch/persistence';
-import { HealthModule } from '@orch/service-kit';
+import { HealthModule, OpenApiModule } from '@orch/service-kit';
 import { OrchLoggerModule } from '@orch/telemetry';
 import type { DataSource } from 'typeorm';
 import { ApiConfig } from './config';
@@ -52,6 +52,8 @@ export function apiModule(config: ApiConfig) {
       AuditModule,
       WebhooksModule,
       DashboardModule.forRoot({ eventsUrl: config.DASHBOARD_EVENTS_URL }),
+      // `GET /.well-known/openapi`; the document is built by setupOpenApi in start-api.ts.
+      OpenApiModule,
     ],
     providers: [
       { provide: TenantRateLimiter, useValue: new TenantRateLimiter({ ratePerSecond: config.API_RATE_LIMIT_RPS, burst: config.API_RATE_LIMIT_BURST }) },

@@ -6,17 +6,8 @@ async function main(): Promise<void> {
   const config = parseEnv(ApiConfig);
   startTelemetry({ serviceName: 'api', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   // Loaded after telemetry starts so http and express are instrumented.
-  const { bootstrapService } = await import('@orch/service-kit');
-  const { apiModule } = await import('./app.module');
-  const { configureHttp } = await import('./http/configure-http');
-  await bootstrapService({
-    name: 'api',
-    module: apiModule(config),
-    host: config.HTTP_HOST,
-    port: config.HTTP_PORT,
-    shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
-    configure: (app) => configureHttp(app, { maxBodyBytes: config.API_MAX_BODY_BYTES }),
-  });
+  const { startApi } = await import('./start-api');
+  await startApi(config);
 }
 
 main().catch((err) => {

@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { orchNames } from '@orch/contracts';
 import { MessagingModule, NATS_CONNECTION, natsReadinessCheck, natsConnectOptions, streamSettingsFromConfig } from '@orch/messaging';
 import { LedgerDataModule, NOTIFY_DATA_SOURCE, NotifyDataModule, postgresReadinessCheck } from '@orch/persistence';
-import { HealthModule } from '@orch/service-kit';
+import { HealthModule, OpenApiModule } from '@orch/service-kit';
 import { OrchLoggerModule } from '@orch/telemetry';
 import type { DataSource } from 'typeorm';
 import { EventNotifierConfig } from './config';
@@ -51,6 +51,8 @@ export function eventNotifierModule(config: EventNotifierConfig) {
       WebhooksModule.forRoot(config),
       StreamsModule.forRoot(config),
       StreamCorsModule.forRoot(config.CORS_ORIGINS),
+      // `GET /.well-known/openapi`; the document is built by setupOpenApi in start-event-notifier.ts.
+      OpenApiModule,
     ],
     controllers: [NotifierController],
     providers: [{ provide: EventNotifierConfig, useValue: config }, NotifierService],

@@ -1,24 +1,11 @@
 /**
  * Helpers for the event-notifier integration tests: driving the ledger-writer
- * through its commands, reading whole streams, and a raw SSE client.
+ * through its commands. Stream readers and the SSE/WebSocket clients live in
+ * `@orch/testing` (the end-to-end tests use them too).
  */
-import { request as httpRequest, IncomingMessage, ClientRequest } from 'node:http';
-import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
-import {
-  Allocation,
-  decodeEnvelope,
-  Envelope,
-  FailResult,
-  JobView,
-  LeaseCommandResult,
-  NotifierEvent,
-  SubmitJobCommand,
-  SubmitJobResult,
-} from '@orch/contracts';
+import { Allocation, FailResult, JobView, LeaseCommandResult, SubmitJobCommand, SubmitJobResult } from '@orch/contracts';
 import { digestOf } from '@orch/domain';
 import { OrchClient } from '@orch/messaging';
-import { waitFor } from '@orch/testing';
 
 /** A job to submit. */
 export interface JobSpec {
@@ -86,143 +73,5 @@ export class LedgerDriver {
       taskRunnerId: workerId,
       data: { jobId: a.jobId, leaseId: a.leaseId, fencingToken: a.fencingToken, ...extra },
     });
-  }
-}
-
-/** A stored stream message. */
-export interface StoredMessage {
-  seq: number;
-  subject: string;
-  msgId: string | undefined;
-  envelope: Envelope<unknown>;
-}
-
-/** Every message a stream holds on `filter` now, in order. */
-export async function readStream(nc: NatsConnection, stream: string, filter: string): Promise<StoredMessage[]> {
-  const consumer = await jetstream(nc).consumers.get(stream, { filter_subjects: filter, deliver_policy: DeliverPolicy.All });
-  try {
-    const pending = (await consumer.info(true)).num_pending;
-    const out: StoredMessage[] = [];
-    while (out.length < pending) {
-      const batch = await consumer.fetch({ max_messages: Math.min(1000, pending - out.length), expires: 5_000 });
-      for await (const m of batch) {
-        out.push({ seq: m.seq, subject: m.subject, msgId: m.headers?.get('Nats-Msg-Id') || undefined, envelope: decodeEnvelope(m.data) });
-      }
-    }
-    return out;
-  } finally {
-    await consumer.delete().catch(() => undefined);
-  }
-}
-
-/** Waits until the durable has acknowledged (acked or terminated) everything in its stream. */
-export async function waitForDurableCaughtUp(nc: NatsConnection, stream: string, durable: string): Promise<{ lastSeq: number; deliveredConsumerSeq: number }> {
-  const jsm = await jetstreamManager(nc);
-  return waitFor(
-    async () => {
-      const [s, c] = await Promise.all([jsm.streams.info(stream), jsm.consumers.info(stream, durable)]);
-      const caughtUp = c.ack_floor.stream_seq >= s.state.last_seq && c.num_pending === 0 && c.num_ack_pending === 0;
-      return caughtUp ? { lastSeq: s.state.last_seq, deliveredConsumerSeq: c.delivered.consumer_seq } : undefined;
-    },
-    { timeoutMs: 20_000, what: `${durable} to acknowledge all of ${stream}` },
-  );
-}
-
-/** Consumers on `stream` whose filter is `filter`. */
-export async function consumersOn(nc: NatsConnection, stream: string, filter: string): Promise<number> {
-  const jsm = await jetstreamManager(nc);
-  let n = 0;
-  for await (const ci of jsm.consumers.list(stream)) if (ci.config.filter_subject === filter) n += 1;
-  return n;
-}
-
-/** One parsed SSE event. */
-export interface SseEvent {
-  id?: string;
-  event?: string;
-  data: string;
-}
-
-/** A raw SSE client over node:http that parses frames as they arrive. */
-export class SseClient {
-  readonly events: SseEvent[] = [];
-  readonly comments: string[] = [];
-  raw = '';
-  ended = false;
-  readonly closed: Promise<void>;
-  private buffer = '';
-
-  private constructor(
-    readonly req: ClientRequest,
-    readonly res: IncomingMessage,
-  ) {
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => this.feed(chunk));
-    this.closed = new Promise((resolve) => {
-      res.on('end', () => {
-        this.ended = true;
-        resolve();
-      });
-      res.on('close', () => resolve());
-      res.on('error', () => resolve());
-    });
-  }
-
-  /** Opens a stream and resolves once the response headers arrived (the server's consumer exists then). */
-  static open(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
-    return new Promise((resolve, reject) => {
-      const req = httpRequest(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => resolve(new SseClient(req, res)));
-      req.on('error', reject);
-      req.end();
-    });
-  }
-
-  get status(): number | undefined {
-    return this.res.statusCode;
-  }
-
-  /** The notifier events received (frames with data and an id). */
-  get notifierEvents(): (NotifierEvent & { sseId: number; sseEvent: string | undefined })[] {
-    return this.events.filter((e) => e.id !== undefined).map((e) => ({ ...(JSON.parse(e.data) as NotifierEvent), sseId: Number(e.id), sseEvent: e.event }));
-  }
-
-  get lastId(): string | undefined {
-    return [...this.events].reverse().find((e) => e.id !== undefined)?.id;
-  }
-
-  async waitForEvents(n: number, what = `${n} SSE events`): Promise<void> {
-    await waitFor(() => this.events.length >= n, { timeoutMs: 20_000, what: `${what} (have ${this.events.length})` });
-  }
-
-  close(): void {
-    this.req.destroy();
-  }
-
-  private feed(chunk: string): void {
-    this.raw += chunk;
-    this.buffer += chunk;
-    let end: number;
-    while ((end = this.buffer.indexOf('\n\n')) >= 0) {
-      const block = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + 2);
-      const ev: SseEvent = { data: '' };
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':')) {
-          this.comments.push(line.slice(1).trim());
-          continue;
-        }
-        const idx = line.indexOf(':');
-        const field = idx < 0 ? line : line.slice(0, idx);
-        const value = idx < 0 ? '' : line.slice(idx + 1).replace(/^ /, '');
-        if (field === 'id') ev.id = value;
-        else if (field === 'event') ev.event = value;
-        else if (field === 'data') data.push(value);
-      }
-      if (data.length > 0) {
-        ev.data = data.join('\n');
-        this.events.push(ev);
-      }
-    }
   }
 }

@@ -211,6 +211,8 @@ export class ClaimRequest {
   @MaxLength(128)
   workerId!: string;
 
+  // IsArray: with `each`, a plain string would pass and be claimed as its characters.
+  @IsArray()
   @IsString({ each: true })
   @Matches(JOB_TYPE_PATTERN, { each: true })
   jobTypes!: string[];
@@ -305,6 +307,8 @@ export class CompleteRequest extends FencedRequest {
 }
 
 export class FailRequest extends FencedRequest {
+  // IsObject: ValidateNested alone lets a missing error and an array through.
+  @IsObject()
   @ValidateNested()
   @Type(() => JobError)
   error!: JobError;

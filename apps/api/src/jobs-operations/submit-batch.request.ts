@@ -1,6 +1,6 @@
 import { ControlPlaneLimits, SubmitJobRequest } from '@orch/contracts';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, ValidateNested } from 'class-validator';
 
 /**
  * `POST /api/v1/jobs/batch` body: 1..1000 jobs, each exactly like the body of
@@ -10,6 +10,8 @@ export class SubmitBatchRequest {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(ControlPlaneLimits.batchMaxJobs)
+  // ValidateNested passes an item that is itself an array.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => SubmitJobRequest)
   jobs!: SubmitJobRequest[];

@@ -24,8 +24,11 @@ type Problem = { path: string; message: string };
 /** A parsed query string (express: a value is a string, or an array when repeated). */
 export type RawQuery = Record<string, unknown>;
 
-/** An ISO 8601 instant with a time zone: `2026-11-23T10:00:00Z`, `…T10:00:00.123456+01:00`. */
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
+/**
+ * An ISO 8601 instant with a time zone: `2026-11-23T10:00:00Z`, `…T10:00:00.123456+01:00`.
+ * Offsets stop at ±15:59, the most PostgreSQL accepts (beyond it the query fails, a 500).
+ */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-](0\d|1[0-5]):[0-5]\d)$/;
 
 /** Whether `YYYY-MM-DD` names a real day (Date.parse rolls 2026-02-30 over to March; PostgreSQL refuses it). */
 function isCalendarDate(ymd: string): boolean {

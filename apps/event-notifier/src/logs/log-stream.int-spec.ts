@@ -3,8 +3,8 @@ import { request as httpRequest, IncomingMessage } from 'node:http';
 import { Allocation, JobView } from '@orch/contracts';
 import { OrchClient } from '@orch/messaging';
 import { WorkerClient } from '@orch/sdk-node';
-import { createTestDatabase, createTestNamespace, ServiceProcess, startService, TestAuth, TestDatabase, TestNamespace, waitFor } from '@orch/testing';
-import { consumersOn, LedgerDriver, SseClient } from '../int-test-support';
+import { consumersOn, createTestDatabase, createTestNamespace, ServiceProcess, SseClient, startService, TestAuth, TestDatabase, TestNamespace, waitFor } from '@orch/testing';
+import { LedgerDriver } from '../int-test-support';
 import type { LogStreamEnd, LogStreamItem } from './log-lines';
 
 const MAX_BUFFER_BYTES = 64 * 1024;

@@ -1,9 +1,21 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Envelope, JobView, makeEnvelope, NotifierEvent } from '@orch/contracts';
 import { encodeJson, OrchClient } from '@orch/messaging';
-import { createTestDatabase, createTestNamespace, ServiceProcess, startService, TestAuth, TestDatabase, TestNamespace, waitFor } from '@orch/testing';
+import {
+  createTestDatabase,
+  createTestNamespace,
+  readStream,
+  ServiceProcess,
+  startService,
+  StoredMessage,
+  TestAuth,
+  TestDatabase,
+  TestNamespace,
+  waitFor,
+  waitForDurableCaughtUp,
+} from '@orch/testing';
 import { Client } from 'pg';
-import { LedgerDriver, readStream, StoredMessage, waitForDurableCaughtUp } from '../int-test-support';
+import { LedgerDriver } from '../int-test-support';
 
 interface LedgerRow {
   id: string;

@@ -2,9 +2,22 @@ import { request as httpRequest, IncomingMessage } from 'node:http';
 import { jetstream } from '@nats-io/jetstream';
 import { JobView, makeEnvelope, NotifierEvent } from '@orch/contracts';
 import { encodeJson, OrchClient } from '@orch/messaging';
-import { createTestDatabase, createTestNamespace, ServiceProcess, startService, TestAuth, TestDatabase, TestNamespace, waitFor } from '@orch/testing';
+import {
+  consumersOn,
+  createTestDatabase,
+  createTestNamespace,
+  readStream,
+  ServiceProcess,
+  SseClient,
+  startService,
+  TestAuth,
+  TestDatabase,
+  TestNamespace,
+  waitFor,
+  waitForDurableCaughtUp,
+} from '@orch/testing';
 import { Client } from 'pg';
-import { consumersOn, JobSpec, LedgerDriver, readStream, SseClient, waitForDurableCaughtUp } from '../int-test-support';
+import { JobSpec, LedgerDriver } from '../int-test-support';
 
 const MAX_BUFFER_BYTES = 64 * 1024;
 

@@ -1,9 +1,20 @@
 import { DeliverPolicy, jetstreamManager } from '@nats-io/jetstream';
 import { DeliveryView, NotifierEvent, WebhookHeaders, WebhookWithSecret } from '@orch/contracts';
 import { OrchClient } from '@orch/messaging';
-import { createTestDatabase, createTestNamespace, ServiceProcess, startService, TestAuth, TestDatabase, TestNamespace, waitFor } from '@orch/testing';
+import {
+  createTestDatabase,
+  createTestNamespace,
+  readStream,
+  ServiceProcess,
+  startService,
+  TestAuth,
+  TestDatabase,
+  TestNamespace,
+  waitFor,
+  waitForDurableCaughtUp,
+} from '@orch/testing';
 import { Client } from 'pg';
-import { JobSpec, LedgerDriver, readStream, waitForDurableCaughtUp } from '../int-test-support';
+import { JobSpec, LedgerDriver } from '../int-test-support';
 import { WEBHOOKS_DURABLE } from './webhook-fanout';
 import { verifyWebhookSignature } from './webhook-signature';
 import { deliveryRows, refusal, TEST_OPERATOR, WebhookCommands, WebhookReceiver, waitForWebhooksSettled } from './webhook-test-support';

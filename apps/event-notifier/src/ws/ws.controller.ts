@@ -1,8 +1,11 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AllowQueryToken, CurrentPrincipal, Principal, RequireScopes } from '@orch/auth';
 import { Scopes } from '@orch/contracts';
+import { ApiWebSocketUpgrade, schemaRef } from '@orch/service-kit';
 import type { Request, Response } from 'express';
+import { ApiStreamFilterQuery, ApiStreamProblems } from '../openapi-decorators';
+import { S, WS_CLOSE_CODES } from '../openapi-schemas';
 import { parseWsStreamRequest } from './ws-request';
 import { WsStreamService } from './ws-stream.service';
 
@@ -32,6 +35,20 @@ export class WsController {
   })
   @RequireScopes(Scopes.read)
   @AllowQueryToken()
+  @ApiQuery({
+    name: 'since',
+    required: false,
+    description: 'Resume after this `seq` (the last message received); wins over `from`.',
+    schema: { type: 'string', pattern: '^\\d{1,16}$' },
+  })
+  @ApiStreamFilterQuery('new')
+  @ApiWebSocketUpgrade({
+    description:
+      `Each text message is an \`EventStreamMessage\` \`{seq, event}\`; the server pings every \`WS_PING_INTERVAL_MS\` and drops a client that missed a pong. ` +
+      `Close codes: ${WS_CLOSE_CODES}. Clients send nothing.`,
+    serverMessages: { event: schemaRef(S.wsMessage) },
+  })
+  @ApiStreamProblems({ plainGet: true })
   async connect(@Req() req: Request, @Res() res: Response, @CurrentPrincipal() principal: Principal): Promise<void> {
     const request = parseWsStreamRequest(req.query as Record<string, unknown>, principal.tenant);
     await this.ws.accept(req, res, principal.expiresAt === undefined ? request : { ...request, expiresAt: principal.expiresAt });

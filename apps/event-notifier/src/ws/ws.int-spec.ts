@@ -2,9 +2,21 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { makeEnvelope } from '@orch/contracts';
 import { encodeJson, OrchClient } from '@orch/messaging';
-import { createTestDatabase, createTestNamespace, ServiceProcess, startService, TestAuth, TestDatabase, TestNamespace, waitFor } from '@orch/testing';
-import { consumersOn, JobSpec, LedgerDriver, readStream, SseClient } from '../int-test-support';
-import { WsTestClient } from './ws-test-client';
+import {
+  consumersOn,
+  createTestDatabase,
+  createTestNamespace,
+  readStream,
+  ServiceProcess,
+  SseClient,
+  startService,
+  TestAuth,
+  TestDatabase,
+  TestNamespace,
+  waitFor,
+  WsTestClient,
+} from '@orch/testing';
+import { JobSpec, LedgerDriver } from '../int-test-support';
 
 const MAX_BUFFER_BYTES = 64 * 1024;
 const RETENTION_MS = 6 * 3_600_000;

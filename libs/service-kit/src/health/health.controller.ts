@@ -1,4 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckService,
@@ -14,8 +15,12 @@ import { ShutdownState } from './shutdown-state';
 /** DI token of the app's `ReadinessCheck[]`. */
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
 
-/** Serves /healthz (liveness) and /readyz (readiness); 503 bodies name what is down. Public: probes carry no token. */
+/**
+ * Serves /healthz (liveness) and /readyz (readiness); 503 bodies name what is down. Public: probes carry no token.
+ * Not in the OpenAPI document: probes are for the platform, not API clients (and their bodies are terminus', not problem+json).
+ */
 @Public()
+@ApiExcludeController()
 @Controller()
 export class HealthController {
   constructor(

@@ -1,3 +1,4 @@
+import { STATUS_CODES as HTTP_STATUS_TEXT } from 'node:http';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { Observable, throwError } from 'rxjs';
 import type { Request, Response } from 'express';
@@ -35,6 +36,16 @@ const STATUS_CODES: Record<number, string> = {
   429: 'rate_limited',
 };
 
+/**
+ * A client error raised by express middleware (http-errors, as the body parsers
+ * throw for a body over their limit, an unsupported charset or encoding, a body
+ * that does not decompress): a 4xx status meant to be shown (`expose`).
+ */
+function isExposedClientError(err: unknown): err is Error & { status: number } {
+  const e = err as { status?: unknown; expose?: unknown } | null;
+  return err instanceof Error && typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true;
+}
+
 /** Builds a problem body from any thrown value; unknown errors become a generic 500. */
 export function toProblem(err: unknown, instance?: string): ProblemBody {
   const traceId = currentTraceId();
@@ -61,6 +72,19 @@ export function toProblem(err: unknown, instance?: string): ProblemBody {
       title: err.name.replace(/Exception$/, '').replace(/([a-z])([A-Z])/g, '$1 $2'),
       status,
       detail: Array.isArray(message) ? message.join('; ') : String(message),
+      code,
+      ...(instance ? { instance } : {}),
+      ...(traceId ? { traceId } : {}),
+    };
+  }
+  if (isExposedClientError(err)) {
+    // Middleware errors are not HttpExceptions; without this they would be reported as 500s.
+    const code = STATUS_CODES[err.status] ?? 'http_error';
+    return {
+      type: `${PROBLEM_TYPE_BASE}${code}`,
+      title: HTTP_STATUS_TEXT[err.status] ?? 'Client error',
+      status: err.status,
+      detail: err.message,
       code,
       ...(instance ? { instance } : {}),
       ...(traceId ? { traceId } : {}),

@@ -1,6 +1,7 @@
 import { RequestMethod, type INestApplicationContext, type Type } from '@nestjs/common';
 import { METHOD_METADATA, MODULE_PATH, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants';
-import { MetadataScanner, ModulesContainer } from '@nestjs/core';
+import { MetadataScanner, ModulesContainer, RouterModule } from '@nestjs/core';
+import { targetModulesByContainer } from '@nestjs/core/router/router-module';
 
 /** Lower-case HTTP methods as OpenAPI names them in a path item. */
 export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -60,10 +61,14 @@ function asList(value: unknown): string[] {
  *
  * Not supported, and refused so that a comparison cannot silently pass: a global
  * prefix (read by the caller: pass it as `globalPrefix`), URI versioning,
- * `@All()` / `@Search()` routes.
+ * `@All()` / `@Search()` routes, and `RouterModule` paths of a preview app
+ * (RouterModule records them when it is instantiated, which preview skips).
  */
 export function listHttpRoutes(app: INestApplicationContext, opts: { globalPrefix?: string } = {}): HttpRoute[] {
   const container = app.get(ModulesContainer);
+  if ([...container.values()].some((m) => m.metatype === RouterModule) && !targetModulesByContainer.has(container)) {
+    throw new Error('listHttpRoutes: RouterModule paths are only recorded once the app is created; list the routes of a created app, not a { preview: true } one');
+  }
   const scanner = new MetadataScanner();
   const seen = new Map<string, HttpRoute>();
   for (const moduleRef of container.values()) {

@@ -42,6 +42,8 @@ export function compareRoutes(doc: unknown, routes: readonly Pick<HttpRoute, 'me
 }
 
 const STATUS_KEY = /^(default|[1-5](\d\d|XX))$/;
+/** Explicit operation ids are lowerCamelCase; the generated fallback (`jobs_submit`) is not, on purpose. */
+const OPERATION_ID = /^[a-z][A-Za-z0-9]*$/;
 const PARAMETER_LOCATIONS = new Set(['query', 'header', 'path', 'cookie']);
 
 /**
@@ -51,7 +53,9 @@ const PARAMETER_LOCATIONS = new Set(['query', 'header', 'path', 'cookie']);
  * Orch's conventions on every operation: security with scopes (`x-orch-scopes`)
  * or explicitly public, `Idempotency-Key` on POSTs, at least one
  * problem+json error response using the shared schema, and
- * `X-Orch-Api-Version` on every (non-1xx) response.
+ * `X-Orch-Api-Version` on every (non-1xx) response; and that each operation
+ * was described on purpose: an explicit lowerCamelCase `operationId`, a
+ * `summary`, tags declared at the top level, and a success (2xx or 101) answer.
  *
  * @returns one sentence per problem; empty when the document passes.
  */
@@ -77,6 +81,7 @@ export function checkOpenApiDocument(doc: unknown): string[] {
       if (typeof s['exclusiveMinimum'] === 'boolean' || typeof s['exclusiveMaximum'] === 'boolean') problems.push(`${path}: boolean exclusiveMinimum/Maximum is OpenAPI 3.0`);
     }),
   );
+  const declaredTags = new Set((Array.isArray(doc['tags']) ? doc['tags'] : []).filter(isObject).map((t) => String(t['name'])));
   const schemes = isObject(doc['components']) && isObject((doc['components'] as JsonObject)['securitySchemes']) ? ((doc['components'] as JsonObject)['securitySchemes'] as JsonObject) : {};
 
   const operationIds = new Map<string, string>();
@@ -88,6 +93,7 @@ export function checkOpenApiDocument(doc: unknown): string[] {
       if (!isObject(op)) continue;
       const where = routeKey(method, path);
       checkOperation(doc, op, where, method, path, [...(Array.isArray(item['parameters']) ? item['parameters'] : [])], schemes, problems);
+      checkDescribed(op, where, declaredTags, problems);
       const id = op['operationId'];
       if (typeof id === 'string') {
         if (operationIds.has(id)) problems.push(`${where}: operationId ${id} is also used by ${operationIds.get(id)}`);
@@ -161,4 +167,17 @@ function checkOperation(
     }
   }
   if (problemResponses === 0) problems.push(`${where}: no problem+json error response documented`);
+}
+
+function checkDescribed(op: JsonObject, where: string, declaredTags: ReadonlySet<string>, problems: string[]): void {
+  const id = op['operationId'];
+  if (typeof id !== 'string' || !OPERATION_ID.test(id)) {
+    problems.push(`${where}: operationId ${JSON.stringify(id)} is not an explicit lowerCamelCase id; set @ApiOperation({ operationId })`);
+  }
+  if (typeof op['summary'] !== 'string' || op['summary'].trim() === '') problems.push(`${where}: no summary`);
+  const tags = Array.isArray(op['tags']) ? op['tags'] : [];
+  if (tags.length === 0) problems.push(`${where}: no tags; set @ApiTags(...)`);
+  for (const t of tags) if (!declaredTags.has(String(t))) problems.push(`${where}: tag ${String(t)} is not declared in the document's tags`);
+  const responses = isObject(op['responses']) ? Object.keys(op['responses']) : [];
+  if (!responses.some((s) => /^2/.test(s) || s === '101')) problems.push(`${where}: no success response (2xx, or 101 for a WebSocket)`);
 }

@@ -78,7 +78,7 @@ export function problemExample(init: ProblemExampleInit): Record<string, unknown
 export const PROBLEM_STATUS_DEFAULTS: Record<number, { description: string; example: ProblemExampleInit }> = {
   400: {
     description: 'The request is not valid (`validation_failed`, `decode_failed`, `tenant_required`); `errors` lists each problem.',
-    example: { status: 400, code: 'tenant_required', detail: 'the token grants several tenants; send X-Orch-Tenant to choose one' },
+    example: { status: 400, code: 'tenant_required', detail: 'the token lists several tenants: choose one with the X-Orch-Tenant header' },
   },
   401: {
     description: 'No bearer token, or one that does not verify (`unauthorized`). `WWW-Authenticate` says which.',

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject, type SchemaObject } from '@nestjs/swagger';
 import { ORCH_API_VERSION } from '../http/api-version';
+import { classValidatorSchemas, mergeSchemas, type ClassSchemaOptions, type SchemaConverters } from './class-schemas';
 import { listHttpRoutes, type HttpMethod } from './http-routes';
 import {
   componentRef,
@@ -31,6 +32,16 @@ export interface OpenApiOptions {
   access?: RouteAccessResolver;
   /** The app limits authenticated requests per tenant: document 429 and `X-RateLimit-*`. */
   rateLimited?: boolean;
+  /**
+   * Request body classes (class-validator): their schemas are generated from the
+   * validation decorators ({@link classValidatorSchemas}) into `components.schemas`
+   * under the class name; reference them as `{ $ref: '#/components/schemas/<Class>' }`.
+   */
+  requestClasses?: ClassSchemaOptions['classes'];
+  /** Schemas of the custom constraints of {@link requestClasses} (`ValidateBy` names). */
+  schemaConverters?: SchemaConverters;
+  /** Hand-written schemas of response types that are interfaces (no decorators to generate them from). */
+  schemas?: Record<string, SchemaObject>;
 }
 
 /** A route's place in the document with its access. */
@@ -42,12 +53,16 @@ export interface DocumentedRoute {
 
 /**
  * Builds the app's OpenAPI 3.1 document from its controllers' decorators
- * (`@nestjs/swagger`), then adds what every Orch operation shares so no route
- * has to repeat it: security and `x-orch-scopes` from the auth metadata, the
- * tenant, idempotency and operator headers, problem+json error responses
- * (401/403/400 for authenticated routes, 429 when rate limited, `default`),
- * and the common response headers. Call after the app is created, before it
- * listens (`bootstrapService`'s `configure`).
+ * (`@nestjs/swagger`) and the schemas of `options` (request classes generated
+ * from their validation decorators, hand-written response schemas), then adds
+ * what every Orch operation shares so no route has to repeat it: security and
+ * `x-orch-scopes` from the auth metadata, the tenant, idempotency and operator
+ * headers, problem+json error responses (401/403/400 for authenticated routes,
+ * 429 when rate limited, `default`), and the response headers every answer of
+ * that kind carries (`X-Orch-Api-Version`, `X-RateLimit-*`, `Retry-After`,
+ * `WWW-Authenticate`). Headers only some routes send (`Location`,
+ * `Idempotent-Replayed`) are the route's to declare. Call after the app is
+ * created, before it listens (`bootstrapService`'s `configure`).
  */
 export function buildOpenApiDocument(app: INestApplication, options: OpenApiOptions): OpenAPIObject {
   const version = options.version ?? ORCH_API_VERSION;
@@ -60,6 +75,9 @@ export function buildOpenApiDocument(app: INestApplication, options: OpenApiOpti
     operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '').replace(/^./, (c) => c.toLowerCase())}_${method}`,
     autoTagControllers: false,
   });
+  const components = (doc.components ??= {}) as unknown as JsonObject;
+  if (options.requestClasses?.length) mergeSchemas(components, classValidatorSchemas({ classes: options.requestClasses, converters: options.schemaConverters }));
+  mergeSchemas(components, options.schemas ?? {});
   const access = options.access ?? publicOnlyRouteAccess;
   const routes = listHttpRoutes(app).map((r) => ({ method: r.method, path: r.path, access: access(r) }));
   return finishOpenApiDocument(doc, routes, { rateLimited: options.rateLimited ?? false });
@@ -159,12 +177,11 @@ function decorateOperation(op: JsonObject, route: DocumentedRoute, rateLimited: 
       if (!Object.keys(headers).some((h) => h.toLowerCase() === name.toLowerCase())) headers[name] = componentRef('headers', name);
     };
     const success = /^2/.test(status);
-    add(H.apiVersion);
+    // A 101 is written by the WebSocket library once the socket has left HTTP, without the app's headers.
+    if (!/^1/.test(status)) add(H.apiVersion);
     if (rateLimited && secured && (success || status === '429')) [H.rateLimitLimit, H.rateLimitRemaining, H.rateLimitReset].forEach(add);
     if (status === '429' || status === '503') add(H.retryAfter);
-    if (status === '201') add(H.location);
     if (status === '401' || (status === '403' && secured)) add(H.wwwAuthenticate);
-    if (route.method === 'post' && success) add(H.idempotentReplayed);
     if ((status === 'default' || /^[45]/.test(status)) && !isObject(response['content'])) {
       response['content'] = problemContent(defaultProblemExamples(Number(status)));
     }

@@ -33,7 +33,9 @@ const DATA_KEYS = new Set(['example', 'examples']);
 
 /**
  * Calls `visit(node, path)` for every object in the document except example
- * data and `x-` extensions, depth first. `path` is the JSON pointer of the node.
+ * data and foreign `x-` extensions, depth first (Orch's own `x-orch-*`
+ * extensions hold schemas and references, so they are walked and checked too).
+ * `path` is the JSON pointer of the node.
  */
 export function walkDocument(root: unknown, visit: (node: JsonObject, path: string) => void): void {
   const walk = (node: unknown, path: string, inNameMap: boolean): void => {
@@ -44,7 +46,7 @@ export function walkDocument(root: unknown, visit: (node: JsonObject, path: stri
     if (!isObject(node)) return;
     visit(node, path);
     for (const [key, value] of Object.entries(node)) {
-      if (!inNameMap && (DATA_KEYS.has(key) || key.startsWith('x-'))) continue;
+      if (!inNameMap && (DATA_KEYS.has(key) || (key.startsWith('x-') && !key.startsWith('x-orch-')))) continue;
       walk(value, `${path}/${escapePointer(key)}`, !inNameMap && NAME_MAPS.has(key));
     }
   };

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiExtension, ApiHeader, ApiQuery, ApiResponse } from '@nestjs/swagger';
-import { problemContent, problemExample, PROBLEM_STATUS_DEFAULTS, type ProblemExampleInit } from './openapi-components';
+import { ApiBody, ApiExtension, ApiHeader, ApiQuery, ApiResponse, type HeaderObject, type ReferenceObject, type SchemaObject } from '@nestjs/swagger';
+import { componentRef, problemContent, problemExample, PROBLEM_STATUS_DEFAULTS, type ProblemExampleInit } from './openapi-components';
 
 type RouteDecorator = MethodDecorator & ClassDecorator;
 
@@ -32,13 +32,17 @@ export function ApiProblemResponses(...statuses: number[]): RouteDecorator {
  * body as the ProblemJsonFilter writes it:
  * `@ApiProblemResponse(409, { description: '…', examples: { conflict: { code: 'idempotency_conflict', detail: '…' } } })`.
  */
-export function ApiProblemResponse(status: number, spec: { description?: string; examples: Record<string, ProblemExampleSpec> }): RouteDecorator {
+export function ApiProblemResponse(
+  status: number,
+  spec: { description?: string; examples: Record<string, ProblemExampleSpec>; headers?: Record<string, HeaderObject> },
+): RouteDecorator {
   const examples = Object.fromEntries(
     Object.entries(spec.examples).map(([name, { summary, ...init }]) => [name, { summary: summary ?? init.code, value: problemExample({ status, ...init }) }]),
   );
   return ApiResponse({
     status,
     description: spec.description ?? PROBLEM_STATUS_DEFAULTS[status]?.description ?? `Error ${status}`,
+    ...(spec.headers ? { headers: spec.headers } : {}),
     content: problemContent(examples),
   });
 }
@@ -98,5 +102,84 @@ export function ApiWebSocketUpgrade(spec: { description: string; serverMessages?
       },
     }),
     ApiExtension(X_ORCH_WEBSOCKET, { serverMessages: spec.serverMessages ?? {}, clientMessages: spec.clientMessages ?? {} }),
+  );
+}
+
+/** A named example of a body (`T`: its type, so an example cannot show a field that does not exist). */
+export interface JsonExample<T = unknown> {
+  summary: string;
+  description?: string;
+  value: T;
+}
+
+/** A schema of `components.schemas` by name, or a schema. */
+export type SchemaSpec = string | SchemaObject | ReferenceObject;
+
+function schemaOf(spec: SchemaSpec): SchemaObject | ReferenceObject {
+  return typeof spec === 'string' ? componentRef('schemas', spec) : spec;
+}
+
+/** What {@link ApiJsonResponse} documents. */
+export interface JsonResponseSpec {
+  description: string;
+  schema: SchemaSpec;
+  examples?: Record<string, JsonExample>;
+  /** Shared response headers by name (`Location`, `Idempotency-Key`, `Idempotent-Replayed`: see OpenApiRefs.headers). */
+  headers?: string[];
+  /** Headers of this route only. */
+  ownHeaders?: Record<string, HeaderObject>;
+}
+
+/**
+ * A JSON success response: its schema (a component by name, so request and
+ * response types are written once), named examples and headers. The shared
+ * headers every response has (`X-Orch-Api-Version`, `X-RateLimit-*`) are added
+ * by `setupOpenApi`; name here only what this answer adds.
+ */
+export function ApiJsonResponse(status: number, spec: JsonResponseSpec): RouteDecorator {
+  const headers: Record<string, HeaderObject | ReferenceObject> = {
+    ...Object.fromEntries((spec.headers ?? []).map((h) => [h, componentRef('headers', h)])),
+    ...spec.ownHeaders,
+  };
+  return ApiResponse({
+    status,
+    description: spec.description,
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+    content: { 'application/json': { schema: schemaOf(spec.schema), ...(spec.examples ? { examples: spec.examples } : {}) } },
+  });
+}
+
+/** A required JSON request body (a component by name, usually a class-validator class) with named examples. */
+export function ApiJsonBody(schema: SchemaSpec, examples?: Record<string, JsonExample>, description?: string): MethodDecorator {
+  return ApiBody({ required: true, schema: schemaOf(schema), ...(examples ? { examples } : {}), ...(description ? { description } : {}) });
+}
+
+/** The SSE resume parameters: `Last-Event-ID` (sent by EventSource on reconnect) and its query form. */
+const LAST_EVENT_ID_SCHEMA: SchemaObject = { type: 'string', pattern: '^\\d{1,16}$' };
+
+/**
+ * A `text/event-stream` (server-sent events) answer: `description` says which
+ * frames come (`id`, `event`, `data`) and how the stream ends; `examples` are
+ * raw frames. Also documents how a client resumes: the `Last-Event-ID` header
+ * EventSource sends on reconnect, or `?lastEventId=` for clients that cannot
+ * set headers (the header wins).
+ */
+export function ApiEventStream(spec: { description: string; examples: Record<string, JsonExample<string>> }): RouteDecorator {
+  return applyDecorators(
+    ApiHeader({
+      name: 'Last-Event-ID',
+      required: false,
+      description: 'Resume after this event: the `id` of the last frame received (EventSource sends it when it reconnects).',
+      schema: LAST_EVENT_ID_SCHEMA,
+    }),
+    ApiQuery({ name: 'lastEventId', required: false, description: 'Like `Last-Event-ID`, for clients that cannot set headers; the header wins.', schema: LAST_EVENT_ID_SCHEMA }),
+    ApiResponse({
+      status: 200,
+      description: spec.description,
+      headers: {
+        'Cache-Control': { description: '`no-cache`', schema: { type: 'string' } },
+      },
+      content: { 'text/event-stream': { schema: { type: 'string', description: 'Server-sent events (WHATWG HTML), UTF-8.' }, examples: spec.examples } },
+    }),
   );
 }

@@ -1,11 +1,11 @@
 /**
- * A WebSocket client for the event-notifier's integration tests: records
+ * A WebSocket client for tests of the event-notifier's event stream: records
  * messages and the close code/reason, captures a refused upgrade's HTTP answer.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
-import { NotifierEvent } from '@orch/contracts';
-import { waitFor } from '@orch/testing';
+import type { NotifierEvent } from '@orch/contracts';
+import { waitFor } from './isolation';
 import { WebSocket } from 'ws';
 
 /** The HTTP answer to an upgrade request the server refused. */

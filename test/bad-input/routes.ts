@@ -1,0 +1,99 @@
+/**
+ * The table of every HTTP route the suite attacks, and how to list the routes
+ * the running services really serve, so that a route added to a controller
+ * without a row here fails the suite.
+ */
+import { startService } from '@orch/testing';
+
+export type Service = 'api' | 'event-notifier';
+/** What a route's path parameter names. */
+export type IdKind = 'job' | 'webhook' | 'delivery';
+
+/** One route and what it takes, as far as bad input is concerned. */
+export interface RouteSpec {
+  service: Service;
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** OpenAPI path template; the parameter names are the controllers'. */
+  path: string;
+  scope: 'orch:read' | 'orch:operate';
+  /** An operator action: `X-Orch-Reason` required (and `X-Orch-Ticket` checked). */
+  operator?: boolean;
+  /** The body must be JSON (415 otherwise) and is validated. */
+  jsonBody?: boolean;
+  /** Takes no body: a body with fields is refused. */
+  noBody?: boolean;
+  /** Reads `Idempotency-Key`. */
+  idempotent?: boolean;
+  /** The query parameters it validates (anything else is refused); undefined: the route reads no query. */
+  query?: readonly string[];
+  /** What the path parameter names. */
+  id?: IdKind;
+  /** A live stream: takes `?access_token=` and `?tenant=`. */
+  stream?: 'sse' | 'ws';
+}
+
+const JOBS = '/api/v1/jobs';
+const WEBHOOKS = '/api/v1/webhooks';
+const PAGE = ['page_size', 'page_token'] as const;
+
+/** Every route of api and event-notifier but the probes, the OpenAPI document and the dashboard. */
+export const ROUTES: readonly RouteSpec[] = [
+  { service: 'api', method: 'POST', path: JOBS, scope: 'orch:operate', jsonBody: true, idempotent: true },
+  { service: 'api', method: 'GET', path: JOBS, scope: 'orch:read', query: ['status', 'jobType', 'project', 'created_after', 'created_before', ...PAGE] },
+  { service: 'api', method: 'POST', path: `${JOBS}/batch`, scope: 'orch:operate', jsonBody: true, idempotent: true },
+  { service: 'api', method: 'GET', path: `${JOBS}/summary`, scope: 'orch:read', query: ['project', 'created_after', 'created_before'] },
+  { service: 'api', method: 'GET', path: `${JOBS}/{id}`, scope: 'orch:read', id: 'job' },
+  { service: 'api', method: 'GET', path: `${JOBS}/{id}/events`, scope: 'orch:read', id: 'job' },
+  { service: 'api', method: 'GET', path: `${JOBS}/{id}/logs`, scope: 'orch:read', id: 'job', query: ['limit'] },
+  { service: 'api', method: 'POST', path: `${JOBS}/{id}/cancel`, scope: 'orch:operate', operator: true, noBody: true, idempotent: true, id: 'job' },
+  { service: 'api', method: 'GET', path: `${JOBS}/{id}/detail`, scope: 'orch:read', id: 'job' },
+  { service: 'api', method: 'GET', path: '/api/v1/audit', scope: 'orch:read', query: ['action', 'targetType', 'targetId', 'project', 'from', 'to', ...PAGE] },
+  { service: 'api', method: 'POST', path: WEBHOOKS, scope: 'orch:operate', operator: true, jsonBody: true, idempotent: true },
+  { service: 'api', method: 'GET', path: WEBHOOKS, scope: 'orch:read', query: PAGE },
+  { service: 'api', method: 'GET', path: `${WEBHOOKS}/{id}`, scope: 'orch:read', id: 'webhook' },
+  { service: 'api', method: 'PATCH', path: `${WEBHOOKS}/{id}`, scope: 'orch:operate', operator: true, jsonBody: true, id: 'webhook' },
+  { service: 'api', method: 'DELETE', path: `${WEBHOOKS}/{id}`, scope: 'orch:operate', operator: true, id: 'webhook' },
+  { service: 'api', method: 'GET', path: `${WEBHOOKS}/{id}/deliveries`, scope: 'orch:read', id: 'webhook', query: ['status', ...PAGE] },
+  { service: 'api', method: 'POST', path: `${WEBHOOKS}/deliveries/{deliveryId}/redeliver`, scope: 'orch:operate', operator: true, noBody: true, idempotent: true, id: 'delivery' },
+  { service: 'event-notifier', method: 'GET', path: '/api/v1/events/stream', scope: 'orch:read', stream: 'sse' },
+  { service: 'event-notifier', method: 'GET', path: '/api/v1/events/ws', scope: 'orch:read', stream: 'ws' },
+  { service: 'event-notifier', method: 'GET', path: `${JOBS}/{id}/logs/stream`, scope: 'orch:read', id: 'job', stream: 'sse' },
+];
+
+/** `POST /api/v1/jobs`: how routes are named in failures and in the tally. */
+export function routeKey(r: Pick<RouteSpec, 'method' | 'path'>): string {
+  return `${r.method} ${r.path}`;
+}
+
+/** The route's path with its parameter set to `id` (encoded) and `query` appended. */
+export function routePath(r: RouteSpec, id?: string, query = ''): string {
+  const p = r.id === undefined ? r.path : r.path.replace(/\{[A-Za-z]+\}/, encodeURIComponent(id ?? ''));
+  return query ? `${p}?${query}` : p;
+}
+
+/** Routes a completeness check leaves out: probes, discovery and the static dashboard. */
+export const UNTABLED_ROUTES = /^(\/healthz|\/readyz|\/\.well-known\/|\/dashboard)/;
+
+/** One route a service registered. */
+export interface ServedRoute {
+  service: Service;
+  method: string;
+  path: string;
+}
+
+/**
+ * The routes `service` registers, read from Nest's own route table: the service
+ * runs as a process at log level info (with the cluster's environment, on a
+ * port of its own) and prints `Mapped {/path, METHOD} route` per route as the
+ * router registers it; it is stopped again right after.
+ */
+export async function servedRoutes(service: Service, env: Record<string, string>): Promise<ServedRoute[]> {
+  const { HTTP_PORT: _port, ...rest } = env;
+  const proc = await startService(service, { ...rest, LOG_LEVEL: 'info' });
+  try {
+    const mapped = [...proc.output().matchAll(/Mapped \{([^,}]+), ([A-Z]+)\} route/g)];
+    return mapped.map(([, path, method]) => ({ service, method, path: path.replace(/:([A-Za-z0-9_]+)/g, '{$1}') }));
+  } finally {
+    await proc.stop();
+  }
+}
