@@ -4,3 +4,6 @@ export * from './failure';
 export * from './fencing';
 export * from './hash-chain';
 export * from './token-bucket';
+export * from './limits';
+export * from './dag';
+export * from './schedule';

@@ -1,4 +1,4 @@
-import { TokenBucket } from './token-bucket';
+import { msUntilTokens, refillTokens, TokenBucket } from './token-bucket';
 
 describe('TokenBucket', () => {
   it('starts full and allows a burst, then refuses with the time until the next token', () => {
@@ -52,5 +52,21 @@ describe('TokenBucket', () => {
     const b = new TokenBucket({ ratePerSecond: 1, burst: 2 }, 0);
     expect(() => b.take(3, 0)).toThrow(RangeError);
     expect(() => b.take(-1, 0)).toThrow(RangeError);
+  });
+});
+
+describe('token bucket math', () => {
+  it('refills in proportion to elapsed time, capped at the burst', () => {
+    expect(refillTokens(0, 1_000, 1_500, 4, 10)).toBe(2);
+    expect(refillTokens(9, 0, 10_000, 4, 10)).toBe(10);
+  });
+
+  it('adds nothing when the clock steps back', () => {
+    expect(refillTokens(1.5, 2_000, 1_000, 4, 10)).toBe(1.5);
+  });
+
+  it('rounds the wait for missing tokens up to the next millisecond, and is 0 when they are there', () => {
+    expect(msUntilTokens(0, 1, 3)).toBe(334);
+    expect(msUntilTokens(2, 1, 3)).toBe(0);
   });
 });

@@ -21,6 +21,22 @@ export interface TakeResult {
 }
 
 /**
+ * Tokens in a bucket after refilling from `updatedAt` to `now` at `ratePerSecond`, capped at
+ * `burst`. A clock that steps back adds nothing (time simply resumes from the later instant).
+ * The shared math of {@link TokenBucket} and the persisted buckets of the rate limiter.
+ */
+export function refillTokens(tokens: number, updatedAt: number, now: number, ratePerSecond: number, burst: number): number {
+  const elapsedMs = Math.max(0, now - updatedAt);
+  return Math.min(burst, tokens + (elapsedMs * ratePerSecond) / 1000);
+}
+
+/** Milliseconds until a bucket holding `tokens` has `target` at `ratePerSecond`, rounded up (0 when already there). */
+export function msUntilTokens(tokens: number, target: number, ratePerSecond: number): number {
+  const missing = target - tokens;
+  return missing <= 0 ? 0 : Math.ceil((missing * 1000) / ratePerSecond);
+}
+
+/**
  * A token bucket: starts full with `burst` tokens, refills continuously at
  * `ratePerSecond` up to `burst`; a call takes `n` tokens or nothing. Pure (time
  * is passed in or read from the injected clock), so it is exact in tests and
@@ -74,13 +90,11 @@ export class TokenBucket {
 
   private refill(now: number): void {
     // A clock that steps back never removes tokens; time simply resumes from there.
-    const elapsedMs = Math.max(0, now - this.updatedAt);
-    this.tokens = Math.min(this.burst, this.tokens + (elapsedMs * this.ratePerSecond) / 1000);
+    this.tokens = refillTokens(this.tokens, this.updatedAt, now, this.ratePerSecond, this.burst);
     this.updatedAt = Math.max(this.updatedAt, now);
   }
 
   private msUntil(target: number): number {
-    const missing = target - this.tokens;
-    return missing <= 0 ? 0 : Math.ceil((missing * 1000) / this.ratePerSecond);
+    return msUntilTokens(this.tokens, target, this.ratePerSecond);
   }
 }
