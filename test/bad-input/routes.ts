@@ -47,6 +47,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { service: 'api', method: 'GET', path: `${JOBS}/{id}/logs`, scope: 'orch:read', id: 'job', query: ['limit'] },
   { service: 'api', method: 'POST', path: `${JOBS}/{id}/cancel`, scope: 'orch:operate', operator: true, noBody: true, idempotent: true, id: 'job' },
   { service: 'api', method: 'GET', path: `${JOBS}/{id}/detail`, scope: 'orch:read', id: 'job' },
+  { service: 'api', method: 'GET', path: `${JOBS}/{id}/explain`, scope: 'orch:read', id: 'job' },
   { service: 'api', method: 'GET', path: '/api/v1/audit', scope: 'orch:read', query: ['action', 'targetType', 'targetId', 'project', 'from', 'to', ...PAGE] },
   { service: 'api', method: 'POST', path: WEBHOOKS, scope: 'orch:operate', operator: true, jsonBody: true, idempotent: true },
   { service: 'api', method: 'GET', path: WEBHOOKS, scope: 'orch:read', query: PAGE },

@@ -16,6 +16,7 @@ import { JobsModule } from './jobs/jobs.module';
 import { AuditModule } from './audit/audit.module';
 import { JobsOperationsModule } from './jobs-operations/jobs-operations.module';
 import { LegacyModule } from './legacy/legacy.module';
+import { ExplainModule } from './explain/explain.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
@@ -49,6 +50,7 @@ export function apiModule(config: ApiConfig) {
       JobsOperationsModule,
       JobsModule,
       LegacyModule,
+      ExplainModule,
       AuditModule,
       WebhooksModule,
       DashboardModule.forRoot({ eventsUrl: config.DASHBOARD_EVENTS_URL }),

@@ -32,6 +32,7 @@ import { classSchemaWith, objectSchema, orNull, pageSchema, schemaRef, type Sche
 import type { JobLogItem } from './jobs/job-logs.reader';
 import type { JobSummary } from './jobs-operations/job-summary';
 import { SubmitBatchRequest } from './jobs-operations/submit-batch.request';
+import { jobExplanationSchema } from './explain/explain.schema';
 
 /** Names of the api's schemas in `components.schemas`. */
 export const S = {
@@ -54,6 +55,7 @@ export const S = {
   webhookDeleted: 'DeleteWebhookResult',
   delivery: 'DeliveryView',
   deliveryPage: 'DeliveryPage',
+  jobExplanation: 'JobExplanation',
 } as const;
 
 /** Classes validated by the api (request bodies) or carried in its answers, generated from their decorators. */
@@ -262,5 +264,6 @@ export function apiResponseSchemas(): Record<string, SchemaObject> {
     [S.webhookDeleted]: objectSchema<DeleteWebhookResult>({ properties: { webhookId: uuid(), deleted: { type: 'boolean', enum: [true] } } }),
     [S.delivery]: delivery,
     [S.deliveryPage]: pageSchema(schemaRef(S.delivery), 'A page of deliveries, newest first, each with its attempts.'),
+    [S.jobExplanation]: jobExplanationSchema,
   };
 }

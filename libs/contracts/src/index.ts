@@ -9,3 +9,4 @@ export * from './wire';
 export * from './operator';
 export * from './operator-commands';
 export * from './webhooks';
+export * from './explain';

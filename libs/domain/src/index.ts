@@ -7,3 +7,4 @@ export * from './token-bucket';
 export * from './limits';
 export * from './dag';
 export * from './schedule';
+export * from './explain';

@@ -9,3 +9,4 @@ export { LedgerControlPlane1763900000000 } from './migrations/1763900000000-cont
 export { LedgerJobSourceAndThrottle1764200000000 } from './migrations/1764200000000-job-source-and-throttle';
 export * from './ledger-data.module';
 export * from './notify';
+export * from './job-explain.reader';
