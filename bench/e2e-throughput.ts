@@ -2,8 +2,12 @@
  * End-to-end benchmark: N no-op jobs through the real Orch services and SDK
  * workers, side by side with BullMQ (a peer) on the local Redis, in one run.
  *
- *   npm run bench -- --jobs 2000 --workers 2 --concurrency 50
+ *   npm run bench -- --jobs 2000 --workers 2 --concurrency 50 [--limits on]
  *
+ * With `--limits on` the bench tenant has a token bucket per tenant and a
+ * concurrency cap per (tenant, jobType), both far above what the run reaches,
+ * so every admission is decided (and every slot released) without holding
+ * anything back: the figure is the overhead of enforcing limits.
  * Prints throughput (jobs/s, first submit → last terminal), submit→start
  * latency p50/p99 (ledger `job.created` → `job.running`), and peak RSS per
  * process. Orch gets its own database and NATS namespace, removed at the end.
@@ -19,6 +23,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '50' },
     'submit-concurrency': { type: 'string', default: '32' },
     peers: { type: 'string', default: 'bullmq' },
+    /** `on`: the run also passes through limits that never bind (a token bucket and a concurrency cap); `off`: no rules. */
+    limits: { type: 'string', default: 'off' },
   },
 });
 const N = Number(args.jobs);
@@ -56,6 +62,7 @@ async function benchOrch(): Promise<Result> {
   await cluster.start();
   try {
     const token = await cluster.token({ tenant: 'bench', scopes: ['orch:operate'], sub: 'bench' });
+    if (args.limits === 'on') await addLimits(cluster);
     for (let w = 0; w < WORKERS; w++) await cluster.startWorker({ DEMO_TENANTS: 'bench', DEMO_CONCURRENCY: String(CONCURRENCY), LOG_LEVEL: 'warn' });
     // Warm-up: one job end to end.
     await submitOrch(cluster, token, 'warmup');
@@ -83,9 +90,26 @@ async function benchOrch(): Promise<Result> {
     for (const [name, s] of cluster.services) memoryMiB[name] = peakRssMiB(s.child.pid!);
     cluster.workers.forEach((w, i) => (memoryMiB[`demo-worker-${i + 1}`] = peakRssMiB(w.pid)));
     process.stderr.write(`orch: submitted ${N} in ${((submitted - started) / 1000).toFixed(1)} s\n`);
-    return { system: `orch (${WORKERS} SDK workers × ${CONCURRENCY})`, jobs: N, seconds, throughput: N / seconds, latencyMs: summarize(lat.map((r) => Number(r.ms))), memoryMiB, cpuMsPerJob };
+    return { system: `orch (${WORKERS} SDK workers × ${CONCURRENCY}, limits ${args.limits})`, jobs: N, seconds, throughput: N / seconds, latencyMs: summarize(lat.map((r) => Number(r.ms))), memoryMiB, cpuMsPerJob };
   } finally {
     await cluster.stop();
+  }
+}
+
+/** Limits that apply to every bench job and never bind. */
+async function addLimits(cluster: E2eCluster): Promise<void> {
+  const token = await cluster.token({ tenant: 'bench', scopes: ['orch:quota'], sub: 'bench-ops' });
+  const rules = [
+    { id: 'bench-rate', kind: 'rate', per: ['tenant'], ratePerSecond: 100_000, burst: 100_000 },
+    { id: 'bench-cap', kind: 'concurrency', per: ['tenant', 'jobType'], maxInFlight: 100_000 },
+  ];
+  for (const rule of rules) {
+    const res = await cluster.api(
+      '/api/v1/limits/rules',
+      { method: 'POST', headers: { 'content-type': 'application/json', 'Idempotency-Key': rule.id, 'X-Orch-Reason': 'bench', 'X-Orch-Ticket': 'BENCH-1' }, body: JSON.stringify(rule) },
+      token,
+    );
+    if (res.status >= 300) throw new Error(`limit rule ${rule.id}: ${res.status} ${await res.text()}`);
   }
 }
 

@@ -27,6 +27,14 @@ export interface TenantFixtures {
   webhookId: string;
   /** Dead deliveries of that webhook (oldest first). */
   deliveryIds: string[];
+  /** A paused schedule (it never fires while the suite runs). */
+  scheduleId: string;
+  /** A DAG run of one idle job. */
+  runId: string;
+  /** A limit rule (of a job type nobody submits). */
+  ruleId: string;
+  /** A pause (of a job type nobody submits). */
+  pauseId: string;
 }
 
 export interface Fixtures {
@@ -112,7 +120,19 @@ async function tenantFixtures(cluster: E2eCluster, tenant: string, token: string
   );
   // Disabled, the webhook takes no new deliveries and a redelivered one waits: the notify tables stay still.
   await ok(cluster, 'PATCH', `/api/v1/webhooks/${webhook.id}`, token, { enabled: false }, reason);
-  return { tenant, job, cancelable, running, done, webhookId: webhook.id, deliveryIds };
+  const schedule = await ok<{ id: string }>(
+    cluster,
+    'POST',
+    '/api/v1/schedules',
+    token,
+    { project: 'p1', name: `schedule ${marker}`, cron: '0 3 * * *', timeZone: 'Europe/Berlin', paused: true, job: { jobType: IDLE_TYPE, payload: { marker } } },
+    reason,
+  );
+  const run = await ok<{ run: { id: string } }>(cluster, 'POST', '/api/v1/runs', token, { jobs: [{ key: 'only', project: 'p1', jobType: IDLE_TYPE, payload: { marker } }] });
+  const limitsHeaders = { ...reason, 'x-orch-ticket': 'BI-FIXTURE' };
+  const rule = await ok<{ rule: { id: string } }>(cluster, 'POST', '/api/v1/limits/rules', token, { id: `bi-fixture-${marker}`, kind: 'quota', match: { jobType: 'bi.never' }, per: ['tenant'], maxPerDay: 1 }, limitsHeaders);
+  const pause = await ok<{ id: string }>(cluster, 'POST', '/api/v1/limits/pauses', token, { match: { jobType: 'bi.never' }, reason: `pause ${marker}` }, limitsHeaders);
+  return { tenant, job, cancelable, running, done, webhookId: webhook.id, deliveryIds, scheduleId: schedule.id, runId: run.run.id, ruleId: rule.rule.id, pauseId: pause.id };
 }
 
 /** Creates both tenants' objects. */
@@ -132,7 +152,7 @@ export async function quiesce(cluster: E2eCluster, fingerprint: () => Promise<st
   await waitFor(
     async () => {
       const { rows } = await cluster.pg.query<{ n: number }>(
-        `SELECT (SELECT count(*) FROM ledger.outbox)::int + (SELECT count(*) FROM notify.audit_outbox)::int AS n`,
+        `SELECT (SELECT count(*) FROM ledger.outbox)::int + (SELECT count(*) FROM notify.audit_outbox)::int + (SELECT count(*) FROM limits.audit_outbox)::int AS n`,
       );
       const now = await fingerprint();
       const still = rows[0].n === 0 && now === previous;

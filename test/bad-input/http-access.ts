@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { expectNoLeak, normalizedNotFound } from './expectations';
 import type { BadInputHarness } from './harness';
-import { REASON, validRequest } from './requests';
+import { idOf, REASON, validRequest } from './requests';
 import { routeKey, ROUTES, RouteSpec } from './routes';
 import { TENANT_A, TENANT_B } from './tokens';
 
@@ -122,8 +122,8 @@ export function describeAccess(h: BadInputHarness): void {
   describe("tenancy: another tenant's object is 404 exactly like one that never existed, and leaks nothing", () => {
     it.each(each(idRoutes))('%s', async (_key, route) => {
       const kind = route.id!;
-      const idB = kind === 'job' ? h.fx.b.job.id : kind === 'webhook' ? h.fx.b.webhookId : h.fx.b.deliveryIds[0];
-      const idA = kind === 'job' ? h.fx.a.job.id : kind === 'webhook' ? h.fx.a.webhookId : h.fx.a.deliveryIds[0];
+      const idB = idOf(h.fx.b, kind);
+      const idA = idOf(h.fx.a, kind);
       const never = randomUUID();
       const foreign = await h.refused("with the other tenant's id", route, validRequest(h, route, { id: idB }), 404, 'not_found');
       const absent = await h.refused('with an id that never existed', route, validRequest(h, route, { id: never }), 404, 'not_found');

@@ -4,7 +4,7 @@
  * against the routes that take them. Every run must be refused with a 4xx
  * problem and leave the ledger as it was; a failure shrinks to a minimal request.
  */
-import { DELIVERY_STATUSES, ID_TOKEN_PATTERN, JOB_STATUSES, JOB_TYPE_PATTERN, AUDIT_ACTION_PATTERN, AUDIT_TARGET_TYPE_PATTERN } from '@orch/contracts';
+import { DELIVERY_STATUSES, ID_TOKEN_PATTERN, JOB_STATUSES, JOB_TYPE_PATTERN, AUDIT_ACTION_PATTERN, AUDIT_TARGET_TYPE_PATTERN, LIMIT_RULE_KINDS, SOURCE_PATTERN } from '@orch/contracts';
 import fc, { Arbitrary } from 'fast-check';
 import { anyText, badReason, corrupt, garbageToken, jobCorruption, notMatching, unknownKey, webhookCorruption } from './arbitraries';
 import type { BadInputHarness } from './harness';
@@ -29,9 +29,13 @@ const badQueryValue: Record<string, Arbitrary<string>> = {
   page_size: fc.oneof(anyText(10).filter((s) => !/^\d{1,9}$/.test(s)), fc.integer({ min: 501, max: 999_999_999 }).map(String), fc.constant('0')),
   page_token: anyText(80).filter((s) => s.length > 0),
   limit: fc.oneof(anyText(10).filter((s) => !/^\d{1,9}$/.test(s)), fc.integer({ min: 10_001, max: 999_999_999 }).map(String)),
+  next: fc.oneof(anyText(10).filter((s) => !/^\d{1,9}$/.test(s)), fc.integer({ min: 101, max: 999_999_999 }).map(String)),
   action: notMatching(AUDIT_ACTION_PATTERN, 140),
   targetType: notMatching(AUDIT_TARGET_TYPE_PATTERN, 65),
   targetId: anyText(30).filter((s) => !/^[\x21-\x7e]{1,200}$/.test(s)),
+  kind: anyText(20).filter((s) => !(LIMIT_RULE_KINDS as readonly string[]).includes(s)),
+  source: notMatching(SOURCE_PATTERN, 129),
+  active: anyText(10).filter((s) => s !== 'true' && s !== 'false'),
 };
 
 export function describeHttpProperties(h: BadInputHarness): void {

@@ -75,6 +75,10 @@ const BAD_VALUES: Record<string, readonly string[]> = {
   to: BAD_INSTANTS,
   page_size: BAD_PAGE_SIZES,
   limit: BAD_LIMITS,
+  next: ['-1', '101', '1.5', 'abc', '', '1e2'],
+  kind: ['RATE', 'token_bucket', 'rate,quota', ''],
+  active: ['yes', '1', 'TRUE', ''],
+  source: ['.x', 'a b', 's'.repeat(129), 'caf\u00e9', ''],
   action: ['Job.cancel', 'job', 'job.', '.cancel', 'a.b.c.d.e', ''],
   targetType: ['Job', '1job', 't'.repeat(65), ''],
   targetId: [' ', 'a b', 't'.repeat(201), 'caf\u00e9', ''],
@@ -97,6 +101,8 @@ export function describeQueries(h: BadInputHarness): void {
         'GET /api/v1/audit': BAD_AUDIT_TOKENS,
         'GET /api/v1/webhooks': BAD_CURSORS,
         'GET /api/v1/webhooks/{id}/deliveries': BAD_CURSORS,
+        'GET /api/v1/schedules': BAD_CURSORS,
+        'GET /api/v1/runs': BAD_JOB_TOKENS,
       };
       for (const name of r.query!) {
         const values = name === 'page_token' ? tokens[routeKey(r)] : name === 'status' && r.path.endsWith('/deliveries') ? BAD_DELIVERY_STATUSES : BAD_VALUES[name];

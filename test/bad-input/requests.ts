@@ -14,6 +14,18 @@ export const VALID_JOB = { project: 'p1', jobType: 'bi.refused', payload: { ok: 
 export const VALID_WEBHOOK = { url: 'http://127.0.0.1:9/never', eventTypes: ['job.created'], enabled: false } as const;
 /** A webhook change that would be accepted. */
 export const VALID_WEBHOOK_PATCH = { description: 'changed by a bad request' } as const;
+/** A schedule body that would be accepted (paused, so it would never fire). */
+export const VALID_SCHEDULE = { project: 'p1', name: 'bi schedule', cron: '0 3 * * *', timeZone: 'Europe/Berlin', paused: true, job: { jobType: 'bi.refused', payload: {} } } as const;
+/** A schedule change that would be accepted. */
+export const VALID_SCHEDULE_PATCH = { name: 'changed by a bad request' } as const;
+/** A run body that would be accepted: two jobs, one depending on the other. */
+export const VALID_RUN = { jobs: [{ ...VALID_JOB, key: 'first' }, { ...VALID_JOB, key: 'second', dependsOn: ['first'] }] } as const;
+/** A limit rule that would be accepted (it matches a job type nobody submits). */
+export const VALID_LIMIT_RULE = { id: 'bi-rule', kind: 'concurrency', match: { jobType: 'bi.never' }, per: ['tenant'], maxInFlight: 1 } as const;
+/** A pause that would be accepted (of a job type nobody submits). */
+export const VALID_PAUSE = { match: { jobType: 'bi.never' }, reason: 'bad-input suite' } as const;
+/** Limits changes (`orch:quota`) need a ticket as well as a reason. */
+export const TICKET = { 'x-orch-ticket': 'BI-1' } as const;
 /** The operator headers an operator action needs. */
 export const REASON = { 'x-orch-reason': 'bad-input suite' } as const;
 
@@ -28,6 +40,16 @@ export function validBody(route: RouteSpec): unknown {
       return VALID_WEBHOOK;
     case 'PATCH /api/v1/webhooks/{id}':
       return VALID_WEBHOOK_PATCH;
+    case 'POST /api/v1/schedules':
+      return VALID_SCHEDULE;
+    case 'PATCH /api/v1/schedules/{id}':
+      return VALID_SCHEDULE_PATCH;
+    case 'POST /api/v1/runs':
+      return VALID_RUN;
+    case 'POST /api/v1/limits/rules':
+      return VALID_LIMIT_RULE;
+    case 'POST /api/v1/limits/pauses':
+      return VALID_PAUSE;
     default:
       return undefined;
   }
@@ -35,6 +57,10 @@ export function validBody(route: RouteSpec): unknown {
 
 /** The tenant's object a route's path parameter names. */
 export function idOf(fx: TenantFixtures, kind: IdKind): string {
+  if (kind === 'schedule') return fx.scheduleId;
+  if (kind === 'run') return fx.runId;
+  if (kind === 'limit-rule') return fx.ruleId;
+  if (kind === 'pause') return fx.pauseId;
   return kind === 'job' ? fx.job.id : kind === 'webhook' ? fx.webhookId : fx.deliveryIds[0];
 }
 
@@ -61,6 +87,7 @@ export function validRequest(h: BadInputHarness, route: RouteSpec, parts: Reques
   const headers: Record<string, string | string[]> = {
     ...(token === null ? {} : h.bearer(token)),
     ...(route.operator ? REASON : {}),
+    ...(route.scope === 'orch:quota' ? TICKET : {}),
     ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
     ...(route.stream === 'sse' ? { accept: 'text/event-stream' } : {}),
     ...parts.headers,

@@ -7,7 +7,7 @@ import { startService } from '@orch/testing';
 
 export type Service = 'api' | 'event-notifier';
 /** What a route's path parameter names. */
-export type IdKind = 'job' | 'webhook' | 'delivery';
+export type IdKind = 'job' | 'webhook' | 'delivery' | 'schedule' | 'run' | 'limit-rule' | 'pause';
 
 /** One route and what it takes, as far as bad input is concerned. */
 export interface RouteSpec {
@@ -15,7 +15,7 @@ export interface RouteSpec {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** OpenAPI path template; the parameter names are the controllers'. */
   path: string;
-  scope: 'orch:read' | 'orch:operate';
+  scope: 'orch:read' | 'orch:operate' | 'orch:quota';
   /** An operator action: `X-Orch-Reason` required (and `X-Orch-Ticket` checked). */
   operator?: boolean;
   /** The body must be JSON (415 otherwise) and is validated. */
@@ -35,6 +35,9 @@ export interface RouteSpec {
 const JOBS = '/api/v1/jobs';
 const WEBHOOKS = '/api/v1/webhooks';
 const PAGE = ['page_size', 'page_token'] as const;
+const SCHEDULES = '/api/v1/schedules';
+const RUNS = '/api/v1/runs';
+const LIMITS = '/api/v1/limits';
 
 /** Every route of api and event-notifier but the probes, the OpenAPI document and the dashboard. */
 export const ROUTES: readonly RouteSpec[] = [
@@ -56,6 +59,24 @@ export const ROUTES: readonly RouteSpec[] = [
   { service: 'api', method: 'DELETE', path: `${WEBHOOKS}/{id}`, scope: 'orch:operate', operator: true, id: 'webhook' },
   { service: 'api', method: 'GET', path: `${WEBHOOKS}/{id}/deliveries`, scope: 'orch:read', id: 'webhook', query: ['status', ...PAGE] },
   { service: 'api', method: 'POST', path: `${WEBHOOKS}/deliveries/{deliveryId}/redeliver`, scope: 'orch:operate', operator: true, noBody: true, idempotent: true, id: 'delivery' },
+  { service: 'api', method: 'POST', path: SCHEDULES, scope: 'orch:operate', operator: true, jsonBody: true, idempotent: true },
+  { service: 'api', method: 'GET', path: SCHEDULES, scope: 'orch:read', query: PAGE },
+  { service: 'api', method: 'GET', path: `${SCHEDULES}/{id}`, scope: 'orch:read', id: 'schedule', query: ['next'] },
+  { service: 'api', method: 'PATCH', path: `${SCHEDULES}/{id}`, scope: 'orch:operate', operator: true, jsonBody: true, id: 'schedule' },
+  { service: 'api', method: 'POST', path: `${SCHEDULES}/{id}/pause`, scope: 'orch:operate', operator: true, noBody: true, idempotent: true, id: 'schedule' },
+  { service: 'api', method: 'POST', path: `${SCHEDULES}/{id}/resume`, scope: 'orch:operate', operator: true, noBody: true, idempotent: true, id: 'schedule' },
+  { service: 'api', method: 'DELETE', path: `${SCHEDULES}/{id}`, scope: 'orch:operate', operator: true, id: 'schedule' },
+  { service: 'api', method: 'POST', path: RUNS, scope: 'orch:operate', jsonBody: true, idempotent: true },
+  { service: 'api', method: 'GET', path: RUNS, scope: 'orch:read', query: PAGE },
+  { service: 'api', method: 'GET', path: `${RUNS}/{id}`, scope: 'orch:read', id: 'run' },
+  { service: 'api', method: 'GET', path: `${LIMITS}/rules`, scope: 'orch:read', query: ['kind'] },
+  { service: 'api', method: 'POST', path: `${LIMITS}/rules`, scope: 'orch:quota', operator: true, jsonBody: true, idempotent: true },
+  { service: 'api', method: 'GET', path: `${LIMITS}/rules/{id}`, scope: 'orch:read', id: 'limit-rule' },
+  { service: 'api', method: 'DELETE', path: `${LIMITS}/rules/{id}`, scope: 'orch:quota', operator: true, id: 'limit-rule' },
+  { service: 'api', method: 'GET', path: `${LIMITS}/pauses`, scope: 'orch:read', query: ['active'] },
+  { service: 'api', method: 'POST', path: `${LIMITS}/pauses`, scope: 'orch:quota', operator: true, jsonBody: true, idempotent: true },
+  { service: 'api', method: 'DELETE', path: `${LIMITS}/pauses/{id}`, scope: 'orch:quota', operator: true, id: 'pause' },
+  { service: 'api', method: 'GET', path: '/api/v1/quotas/remaining', scope: 'orch:read', query: ['jobType', 'project', 'source'] },
   { service: 'event-notifier', method: 'GET', path: '/api/v1/events/stream', scope: 'orch:read', stream: 'sse' },
   { service: 'event-notifier', method: 'GET', path: '/api/v1/events/ws', scope: 'orch:read', stream: 'ws' },
   { service: 'event-notifier', method: 'GET', path: `${JOBS}/{id}/logs/stream`, scope: 'orch:read', id: 'job', stream: 'sse' },

@@ -18,6 +18,9 @@ import { JobsOperationsModule } from './jobs-operations/jobs-operations.module';
 import { LegacyModule } from './legacy/legacy.module';
 import { ExplainModule } from './explain/explain.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { RunsModule } from './runs/runs.module';
+import { SchedulesModule } from './schedules/schedules.module';
+import { LimitsModule } from './limits/limits.module';
 
 /**
  * The api (control plane): REST in front of the ledger. It owns nothing durable:
@@ -53,6 +56,9 @@ export function apiModule(config: ApiConfig) {
       ExplainModule,
       AuditModule,
       WebhooksModule,
+      RunsModule,
+      SchedulesModule,
+      LimitsModule,
       DashboardModule.forRoot({ eventsUrl: config.DASHBOARD_EVENTS_URL }),
       // `GET /.well-known/openapi`; the document is built by setupOpenApi in start-api.ts.
       OpenApiModule,

@@ -10,6 +10,7 @@ import {
   Actor,
   AuditEntryView,
   CancelJobResult,
+  CreateScheduleRequest,
   CreateWebhookRequest,
   DeleteWebhookResult,
   DELIVERY_STATUSES,
@@ -21,8 +22,13 @@ import {
   JobView,
   LedgerEventView,
   LogLine,
+  RunEdgeRequest,
+  RunJobRequest,
   SubmitJobRequest,
+  SubmitRunRequest,
+  ScheduleJobTemplate,
   ThrottleReason,
+  UpdateScheduleRequest,
   UpdateWebhookRequest,
   WebhookLimits,
   WebhookView,
@@ -33,6 +39,9 @@ import type { JobLogItem } from './jobs/job-logs.reader';
 import type { JobSummary } from './jobs-operations/job-summary';
 import { SubmitBatchRequest } from './jobs-operations/submit-batch.request';
 import { jobExplanationSchema } from './explain/explain.schema';
+import { runPageSchema, runViewSchema, submitRunResultSchema } from './runs/runs.schema';
+import { SCHEDULE_SCHEMAS, scheduleResponseSchemas } from './schedules/schedules.schema';
+import { limitsResponseSchemas } from './limits/limits.schema';
 
 /** Names of the api's schemas in `components.schemas`. */
 export const S = {
@@ -56,10 +65,17 @@ export const S = {
   delivery: 'DeliveryView',
   deliveryPage: 'DeliveryPage',
   jobExplanation: 'JobExplanation',
+  submitRun: SubmitRunRequest.name,
+  runSubmitted: 'SubmitRunResult',
+  run: 'RunView',
+  runPage: 'RunPage',
+  createSchedule: CreateScheduleRequest.name,
+  updateSchedule: UpdateScheduleRequest.name,
+  ...SCHEDULE_SCHEMAS,
 } as const;
 
 /** Classes validated by the api (request bodies) or carried in its answers, generated from their decorators. */
-export const API_REQUEST_CLASSES = [SubmitJobRequest, SubmitBatchRequest, CreateWebhookRequest, UpdateWebhookRequest, ThrottleReason];
+export const API_REQUEST_CLASSES = [SubmitJobRequest, SubmitBatchRequest, CreateWebhookRequest, UpdateWebhookRequest, ThrottleReason, CreateScheduleRequest, UpdateScheduleRequest, ScheduleJobTemplate, SubmitRunRequest, RunJobRequest, RunEdgeRequest];
 
 /** The custom constraints of those classes, which the generator cannot see into. */
 export const API_SCHEMA_CONVERTERS: SchemaConverters = {
@@ -128,7 +144,8 @@ const job = objectSchema<JobView>({
       }),
     ),
     correlationId: string(),
-    idempotencyKey: string('The Idempotency-Key the job was submitted with (`<batch key>#<index>` for a batch item).'),
+    idempotencyKey: string('The Idempotency-Key the job was submitted with (`<batch key>#<index>` for a batch item, `<run key>#<job key>` for a run\'s job).'),
+    runId: orNull(uuid('The DAG run the job belongs to (`POST /api/v1/runs`), or null.')),
     createdAt: instant(),
     updatedAt: instant(),
     startedAt: orNull(instant()),
@@ -265,5 +282,10 @@ export function apiResponseSchemas(): Record<string, SchemaObject> {
     [S.delivery]: delivery,
     [S.deliveryPage]: pageSchema(schemaRef(S.delivery), 'A page of deliveries, newest first, each with its attempts.'),
     [S.jobExplanation]: jobExplanationSchema,
+    [S.runSubmitted]: submitRunResultSchema,
+    [S.run]: runViewSchema,
+    [S.runPage]: runPageSchema,
+    ...scheduleResponseSchemas(),
+    ...limitsResponseSchemas(),
   };
 }

@@ -9,6 +9,8 @@ import type { DataSource } from 'typeorm';
 import { LedgerWriterConfig } from './config';
 import { LedgerController } from './ledger/ledger.controller';
 import { LedgerService } from './ledger/ledger.service';
+import { SchedulesController } from './schedules/schedules.controller';
+import { ScheduleService } from './schedules/schedule.service';
 
 /** The ledger-writer: single writer of the `ledger` schema; runs its migrations at boot. */
 export function ledgerWriterModule(config: LedgerWriterConfig) {
@@ -31,8 +33,8 @@ export function ledgerWriterModule(config: LedgerWriterConfig) {
         useFactory: (nc: NatsConnection, ds: DataSource) => [natsReadinessCheck(nc), postgresReadinessCheck(ds)],
       }),
     ],
-    controllers: [LedgerController],
-    providers: [{ provide: LedgerWriterConfig, useValue: config }, LedgerService],
+    controllers: [LedgerController, SchedulesController],
+    providers: [{ provide: LedgerWriterConfig, useValue: config }, LedgerService, ScheduleService],
   })
   class LedgerWriterModule {}
   return LedgerWriterModule;

@@ -1,33 +1,59 @@
 import { Module } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { orchNames } from '@orch/contracts';
-import { MessagingModule, NATS_CONNECTION, natsReadinessCheck, natsConnectOptions } from '@orch/messaging';
+import { MessagingModule, NATS_CONNECTION, natsReadinessCheck, natsConnectOptions, streamSettingsFromConfig } from '@orch/messaging';
+import { LIMITS_DATA_SOURCE, LimitsDataModule, postgresReadinessCheck } from '@orch/persistence';
 import { HealthModule } from '@orch/service-kit';
 import { OrchLoggerModule } from '@orch/telemetry';
-import { ADMISSION_POLICY, AllowAllPolicy } from './admission/admission-policy';
+import type { DataSource } from 'typeorm';
+import { ADMISSION_POLICY } from './admission/admission-policy';
 import { AdmissionController } from './admission/admission.controller';
+import { PostgresAdmissionPolicy } from './admission/postgres-admission-policy';
 import { RateLimiterConfig } from './config';
+import { LimitsNotices } from './limits/limits-notices';
+import { SlotReconcilerService } from './limits/slot-reconciler.service';
+import { SlotReleaseController } from './limits/slot-release.controller';
+import { SlotReleaseService } from './limits/slot-release.service';
+import { LimitsAdminController } from './limits-admin/limits-admin.controller';
+import { LimitsAdminService } from './limits-admin/limits-admin.service';
+import { LimitsAuditService } from './limits-admin/limits-audit.service';
 
-/** The rate-limiter: answers admission questions through an {@link AdmissionPolicy}. */
+/**
+ * The rate-limiter: owner of the `limits` schema (runs its migrations at boot); answers
+ * admission questions with the {@link PostgresAdmissionPolicy}, releases slots when attempts end
+ * (events consumer + reconciler).
+ */
 export function rateLimiterModule(config: RateLimiterConfig) {
   @Module({
     imports: [
       OrchLoggerModule.forRoot({ serviceName: 'rate-limiter', level: config.LOG_LEVEL }),
-      // It reads and writes no stream, so it leaves stream creation to the services that do.
+      // It consumes the EVENTS stream, so it makes sure the streams exist (same settings as every service).
       MessagingModule.forRoot({
         connection: natsConnectOptions(config, 'rate-limiter'),
         names: orchNames(config.ORCH_NAMESPACE),
-        ensureStreams: false,
+        streamSettings: streamSettingsFromConfig(config),
+      }),
+      LimitsDataModule.forRoot({
+        url: config.DATABASE_URL,
+        applicationName: 'orch-rate-limiter',
+        poolSize: config.LIMITS_DB_POOL_SIZE,
+        migrate: true,
       }),
       HealthModule.forRootAsync({
-        inject: [NATS_CONNECTION],
-        useFactory: (nc: NatsConnection) => [natsReadinessCheck(nc)],
+        inject: [NATS_CONNECTION, LIMITS_DATA_SOURCE],
+        useFactory: (nc: NatsConnection, ds: DataSource) => [natsReadinessCheck(nc), postgresReadinessCheck(ds)],
       }),
     ],
-    controllers: [AdmissionController],
+    controllers: [AdmissionController, SlotReleaseController, LimitsAdminController],
     providers: [
       { provide: RateLimiterConfig, useValue: config },
-      { provide: ADMISSION_POLICY, useClass: AllowAllPolicy },
+      PostgresAdmissionPolicy,
+      { provide: ADMISSION_POLICY, useExisting: PostgresAdmissionPolicy },
+      LimitsNotices,
+      SlotReleaseService,
+      SlotReconcilerService,
+      LimitsAuditService,
+      LimitsAdminService,
     ],
   })
   class RateLimiterModule {}

@@ -8,8 +8,9 @@ import { OrchLoggerModule } from '@orch/telemetry';
 import type { DataSource } from 'typeorm';
 import { AdmissionService } from './admission/admission.service';
 import { SchedulerConfig } from './config';
+import { ScheduleTickService } from './schedules/schedule-tick.service';
 
-/** The scheduler: owns nothing durable; reads the ledger read-only and sends commands. */
+/** The scheduler: owns nothing durable; reads the ledger read-only and sends commands (admission, cron ticks). */
 export function schedulerModule(config: SchedulerConfig) {
   @Module({
     imports: [
@@ -31,7 +32,7 @@ export function schedulerModule(config: SchedulerConfig) {
         useFactory: (nc: NatsConnection, ds: DataSource) => [natsReadinessCheck(nc), postgresReadinessCheck(ds)],
       }),
     ],
-    providers: [{ provide: SchedulerConfig, useValue: config }, AdmissionService],
+    providers: [{ provide: SchedulerConfig, useValue: config }, AdmissionService, ScheduleTickService],
   })
   class SchedulerModule {}
   return SchedulerModule;

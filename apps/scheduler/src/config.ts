@@ -10,6 +10,11 @@ export const SCHEDULER_BATCH_DEFAULT = 500;
 /** Default `DB_POOL_SIZE`: one pass runs its ledger reads one after another. */
 export const SCHEDULER_DB_POOL_SIZE_DEFAULT = 4;
 
+/** Default `SCHEDULER_CRON_TICK_MS`: how often every replica looks for due cron schedules. */
+export const SCHEDULER_CRON_TICK_DEFAULT_MS = 1_000;
+/** Default `SCHEDULER_CRON_BATCH`: most due schedules read per tick. */
+export const SCHEDULER_CRON_BATCH_DEFAULT = 100;
+
 /** scheduler configuration (environment variables, validated at boot). */
 export class SchedulerConfig extends BaseServiceConfig {
   @IsPortNumber()
@@ -21,6 +26,13 @@ export class SchedulerConfig extends BaseServiceConfig {
 
   @IsInt() @Min(1) @Max(5_000)
   SCHEDULER_BATCH: number = SCHEDULER_BATCH_DEFAULT;
+
+  /** Cron tick period; schedules have minute precision, so anything well under a minute is prompt. */
+  @IsInt() @Min(50) @Max(60_000)
+  SCHEDULER_CRON_TICK_MS: number = SCHEDULER_CRON_TICK_DEFAULT_MS;
+
+  @IsInt() @Min(1) @Max(1_000)
+  SCHEDULER_CRON_BATCH: number = SCHEDULER_CRON_BATCH_DEFAULT;
 
   @IsInt() @Min(1) @Max(100)
   DB_POOL_SIZE: number = SCHEDULER_DB_POOL_SIZE_DEFAULT;

@@ -10,3 +10,6 @@ export * from './operator';
 export * from './operator-commands';
 export * from './webhooks';
 export * from './explain';
+export * from './schedules';
+export * from './runs';
+export * from './limits';

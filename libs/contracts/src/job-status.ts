@@ -70,5 +70,11 @@ export const TransitionReason = {
   throttled: 'throttled',
   /** The limit that held the job let it through; it was admitted at once. */
   throttleLifted: 'throttle_lifted',
+  /** A job of a DAG run waits `pending` until its parents are resolved (docs/runs.md). */
+  waitingParents: 'waiting_parents',
+  /** Every parent of a DAG run's job is resolved: it was queued (or waits for its runAt). */
+  parentsResolved: 'parents_resolved',
+  /** A parent ended failed/canceled/timed_out and the run's policy is `cancel`. */
+  parentFailed: 'parent_failed',
 } as const;
 export type TransitionReason = (typeof TransitionReason)[keyof typeof TransitionReason];

@@ -128,6 +128,8 @@ export interface JobView {
   cancel: { requestedAt: string; reason: string; deadline: string | null } | null;
   correlationId: string;
   idempotencyKey: string;
+  /** The DAG run the job belongs to (`POST /api/v1/runs`), or null. */
+  runId: string | null;
   createdAt: string;
   updatedAt: string;
   startedAt: string | null;

@@ -44,6 +44,8 @@ export const LedgerVerbs = [
   'audit',
   // Scheduling policy (issue 4).
   'throttle',
+  // DAG runs (issue 4): contracts in runs.ts.
+  'submit-run',
 ] as const;
 export type LedgerVerb = (typeof LedgerVerbs)[number];
 

@@ -28,6 +28,7 @@ function job(over: Partial<JobView> = {}): JobView {
     cancel: null,
     correlationId: 'c1',
     idempotencyKey: 'k1',
+    runId: null,
     createdAt: NOW.toISOString(),
     updatedAt: NOW.toISOString(),
     startedAt: null,

@@ -9,4 +9,12 @@ export { LedgerControlPlane1763900000000 } from './migrations/1763900000000-cont
 export { LedgerJobSourceAndThrottle1764200000000 } from './migrations/1764200000000-job-source-and-throttle';
 export * from './ledger-data.module';
 export * from './notify';
+export * from './schedule-store';
 export * from './job-explain.reader';
+export * from './run-store';
+export { LedgerRuns1764400000000 } from './migrations/1764400000000-runs';
+export * from './limits';
+export * from './offline/bundle-format';
+export * from './offline/catalog';
+export * from './offline/bundle-export';
+export * from './offline/bundle-import';

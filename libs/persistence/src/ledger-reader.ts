@@ -1,6 +1,7 @@
 import type { AuditEntryView, JobView, LedgerEventView } from '@orch/contracts';
 import { JobRow, jobFromDb } from './job-row';
 import type { Queryable } from './ledger.repository';
+import { ScheduleRow, ScheduleStore } from './schedule-store';
 
 /** A job the scheduler may admit. */
 export interface AdmittableJob {
@@ -38,6 +39,18 @@ export interface ExpiredLease {
  * another tenant's rows are simply not found.
  */
 export class LedgerReader {
+  private readonly schedules = new ScheduleStore();
+
+  /** Unpaused schedules whose next fire time has come (the scheduler's cron tick). */
+  findDueSchedules(q: Queryable, now: Date, limit: number): Promise<ScheduleRow[]> {
+    return this.schedules.findDue(q, now, limit);
+  }
+
+  /** The tenant's schedule, or null (another tenant's is not found). */
+  getSchedule(q: Queryable, tenant: string, id: string): Promise<ScheduleRow | null> {
+    return this.schedules.get(q, tenant, id);
+  }
+
   async getJob(q: Queryable, tenant: string, id: string): Promise<JobRow | null> {
     const rows: Record<string, unknown>[] = await q.query(`SELECT * FROM ledger.jobs WHERE id = $1 AND tenant = $2`, [id, tenant]);
     return rows.length ? jobFromDb(rows[0]) : null;
@@ -91,10 +104,14 @@ export class LedgerReader {
     }));
   }
 
-  /** Pending jobs whose runAt has come, earliest first (served by `jobs_pending_idx`). */
+  /**
+   * Pending jobs whose runAt has come, earliest first (served by `jobs_pending_idx`). A DAG run's job
+   * still waiting for its parents (`waiting_parents`) is not due, whatever its runAt (docs/runs.md).
+   */
   async findDuePending(q: Queryable, now: Date, limit: number): Promise<DuePendingJob[]> {
     const rows: { id: string; tenant: string }[] = await q.query(
-      `SELECT id, tenant FROM ledger.jobs WHERE status = 'pending' AND run_at <= $1 ORDER BY run_at LIMIT $2`,
+      `SELECT id, tenant FROM ledger.jobs WHERE status = 'pending' AND run_at <= $1
+         AND status_reason IS DISTINCT FROM 'waiting_parents' ORDER BY run_at LIMIT $2`,
       [now.toISOString(), limit],
     );
     return rows.map((r) => ({ id: r.id, tenant: r.tenant }));
@@ -105,7 +122,7 @@ export class LedgerReader {
     const rows: { at: string | null }[] = await q.query(
       `SELECT LEAST(
          (SELECT min(eligible_at) FROM ledger.jobs WHERE status IN ('queued', 'throttled') AND eligible_at > $1 AND admitted_attempt IS DISTINCT FROM attempt),
-         (SELECT min(run_at) FROM ledger.jobs WHERE status = 'pending' AND run_at > $1)) AS at`,
+         (SELECT min(run_at) FROM ledger.jobs WHERE status = 'pending' AND run_at > $1 AND status_reason IS DISTINCT FROM 'waiting_parents')) AS at`,
       [now.toISOString()],
     );
     return rows[0]?.at ? new Date(rows[0].at) : null;
@@ -365,6 +382,7 @@ export function toJobView(j: JobRow): JobView {
     cancel: j.cancelRequestedAt ? { requestedAt: j.cancelRequestedAt.toISOString(), reason: j.cancelReason ?? '', deadline: iso(j.cancelDeadline) } : null,
     correlationId: j.correlationId,
     idempotencyKey: j.idempotencyKey,
+    runId: j.runId ?? null,
     createdAt: j.createdAt.toISOString(),
     updatedAt: j.updatedAt.toISOString(),
     startedAt: iso(j.startedAt),

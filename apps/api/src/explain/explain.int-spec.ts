@@ -98,6 +98,23 @@ describe('GET /api/v1/jobs/{id}/explain (api and ledger-writer as real processes
     expect(body.reasons.map((r) => r.code)).toEqual(['no_worker']);
   });
 
+  it('names the unfinished parents a run\'s job waits for', async () => {
+    const auth = await stack.authHeader({ tenant: TENANT, scopes: ['orch:read', 'orch:operate'] });
+    const job = (key: string, dependsOn: string[] = []) => ({ key, project: 'p1', jobType: 'explain.dag', payload: {}, dependsOn });
+    const res = await stack.call<{ jobs: { key: string; id: string }[] }>('/api/v1/runs', {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json', 'Idempotency-Key': 'explain-run' },
+      body: JSON.stringify({ jobs: [job('a'), job('b'), job('c', ['a', 'b'])] }),
+    });
+    expect(res.status).toBe(201);
+    const id = (key: string) => res.body.jobs.find((j) => j.key === key)!.id;
+    const body = (await explain(id('c'))).body;
+    expect(body).toMatchObject({ status: 'pending', progressing: false, nextEligibleAt: null });
+    expect(body.reasons.map((r) => r.code)).toEqual(['dependencies']);
+    expect(body.reasons[0].detail).toContain(`${id('a')} (queued)`);
+    expect(body.reasons[0].detail).toContain(`${id('b')} (queued)`);
+  });
+
   it('says a canceled job is finished', async () => {
     const job = await submit({ jobType: 'explain.done' });
     const auth = await stack.authHeader({ tenant: TENANT, scopes: ['orch:read', 'orch:operate'] });

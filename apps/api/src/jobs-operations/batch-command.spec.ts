@@ -86,6 +86,7 @@ describe('NATS message sizes', () => {
       cancel: null,
       correlationId: 'corr-1',
       idempotencyKey: `key-1#${i}`,
+      runId: null,
       createdAt: '2026-11-23T10:00:00.123Z',
       updatedAt: '2026-11-23T10:00:00.123Z',
       startedAt: null,

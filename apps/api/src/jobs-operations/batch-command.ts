@@ -90,6 +90,7 @@ export function estimateBatchReplyBytes(items: BatchItem[], idempotencyKey: stri
       cancel: null,
       correlationId,
       idempotencyKey: `${idempotencyKey}#${i}`,
+      runId: null,
       createdAt: PLACEHOLDER_TIME,
       updatedAt: PLACEHOLDER_TIME,
       startedAt: null,

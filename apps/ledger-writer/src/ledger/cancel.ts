@@ -12,6 +12,7 @@ import {
 import type { JobRow } from '@orch/persistence';
 import { toJobView } from '@orch/persistence';
 import { clearLease, LedgerPolicy, mustFind, recordedJob, recordedJobIds, replayIdempotent, transition } from './command-support';
+import { resolveDependants } from './runs';
 import { CommandContext, UnitOfWork } from './unit-of-work';
 
 /** Not yet handed to a worker: a cancel ends these at once. */
@@ -67,6 +68,7 @@ function cancelNow(uow: UnitOfWork, ctx: CommandContext, job: JobRow, operator: 
   job.finishedAt = uow.now;
   uow.touch(job);
   uow.emit(job, EventType.canceled, ctx, { reason: TransitionReason.canceledByOperator, operatorReason: operator.reason, ticket: operator.ticket ?? null });
+  resolveDependants(uow, ctx, job);
 }
 
 function requestCancel(uow: UnitOfWork, ctx: CommandContext, job: JobRow, operator: OperatorContext, graceMs: number): void {
@@ -112,6 +114,7 @@ export function endCanceled(
     cancelRequestedAt: job.cancelRequestedAt?.toISOString() ?? null,
     error,
   });
+  resolveDependants(uow, ctx, job);
   return { status: job.status };
 }
 

@@ -25,6 +25,7 @@ import { backoffMs, decideFailure, digestOf } from '@orch/domain';
 import { JobRow } from '@orch/persistence';
 import { v4 as uuidv4 } from 'uuid';
 import { endCanceled } from './cancel';
+import { resolveDependants, waitsForParents } from './runs';
 import { cancelRequested, clearLease, fenced, LedgerPolicy, leaseEnd, mustFind, transition } from './command-support';
 import { CommandContext, UnitOfWork } from './unit-of-work';
 
@@ -32,13 +33,14 @@ export type { LedgerPolicy } from './command-support';
 export { applySubmit, applySubmitBatch } from './submit';
 export { applyCancel } from './cancel';
 export { applyAudit } from './audit';
+export { applySubmitRun } from './runs';
 
 /** `promote`: pending jobs whose runAt has come become queued. Others are skipped. */
 export function applyPromote(uow: UnitOfWork, ctx: CommandContext, cmd: PromoteCommand): PromoteResult {
   const promoted: string[] = [];
   for (const id of cmd.jobIds) {
     const job = uow.job(ctx.tenant, id);
-    if (!job || job.status !== JobStatus.pending) continue;
+    if (!job || job.status !== JobStatus.pending || waitsForParents(job)) continue;
     if (job.runAt && job.runAt.getTime() > uow.now.getTime()) continue;
     job.status = JobStatus.queued;
     job.statusReason = TransitionReason.runAtReached;
@@ -243,6 +245,7 @@ export function applyComplete(uow: UnitOfWork, ctx: CommandContext, req: Complet
     durationMs: uow.now.getTime() - startedAt.getTime(),
     resultDigest: digestOf(job.result ?? null),
   });
+  resolveDependants(uow, ctx, job);
   return { status: job.status };
 }
 
@@ -289,6 +292,7 @@ function endAttempt(
   uow.emit(job, EventType.failed, ctx, { reason: job.statusReason, leaseId, error: input.error });
   uow.deadLetter(job, job.statusReason);
   uow.emit(job, EventType.deadLettered, ctx, { reason: job.statusReason, error: input.error });
+  resolveDependants(uow, ctx, job);
   return { status: job.status };
 }
 

@@ -11,16 +11,19 @@ import {
   HeartbeatRequest,
   LeaseCommand,
   LedgerVerb,
+  isTerminal,
   OrchError,
   OrchNames,
   ProgressRequest,
   PromoteCommand,
   SubmitBatchCommand,
   SubmitJobCommand,
+  SubmitRunCommand,
   ThrottleCommand,
 } from '@orch/contracts';
-import { LedgerRepository } from '@orch/persistence';
-import type { DataSource } from 'typeorm';
+import { LedgerRepository, RunStore } from '@orch/persistence';
+import type { JobRow } from '@orch/persistence';
+import type { DataSource, QueryRunner } from 'typeorm';
 import {
   LedgerPolicy,
   applyAdmit,
@@ -36,6 +39,7 @@ import {
   applyStart,
   applySubmit,
   applySubmitBatch,
+  applySubmitRun,
   applyThrottle,
 } from './commands';
 import { recordedJobIds } from './command-support';
@@ -80,6 +84,7 @@ export class GroupCommitter {
   private stopped = false;
   private idle: (() => void)[] = [];
   private readonly logger = new Logger('GroupCommitter');
+  private readonly runStore = new RunStore();
   readonly stats: GroupCommitStats = { batches: 0, commands: 0, fallbacks: 0 };
 
   constructor(
@@ -167,6 +172,7 @@ export class GroupCommitter {
       for (const c of batch) for (const id of jobIdsOf(c.verb, c.envelope.data)) ids.add(id);
       const jobs = await this.repo.loadJobs(qr, [...ids], true);
       const uow = new UnitOfWork(new Date(), this.names, jobs, heads, idem, auditHeads);
+      await this.preloadRuns(qr, batch, jobs, uow);
       for (const c of batch) {
         try {
           outcomes.push({ ok: true, value: this.apply(uow, c) });
@@ -175,7 +181,9 @@ export class GroupCommitter {
           outcomes.push({ ok: false, error: err });
         }
       }
+      await this.runStore.insertRuns(qr, uow.runs.newRuns);
       await this.repo.insertJobs(qr, [...uow.newJobs.values()]);
+      await this.runStore.insertEdges(qr, uow.runs.newEdges);
       await this.repo.insertIdempotencyKeys(qr, uow.idempotencyNew, uow.now);
       await this.repo.updateJobs(qr, uow.dirtyJobs());
       await this.repo.appendEvents(qr, uow.events);
@@ -199,6 +207,33 @@ export class GroupCommitter {
       else c.reject(o.error);
     });
     this.onCommitted();
+  }
+
+  /**
+   * For every job of a DAG run that a command may end (complete, fail, expire,
+   * cancel), loads the run's policy and the part of its graph the change can
+   * affect, and loads and row-locks those jobs too, so dependency resolution
+   * happens in this transaction. Jobs of one run share a tenant, whose chain
+   * head this transaction already holds: no two writers lock them in a cycle.
+   */
+  private async preloadRuns(qr: QueryRunner, batch: PendingCommand[], jobs: Map<string, JobRow>, uow: UnitOfWork): Promise<void> {
+    const seeds: string[] = [];
+    const mayFail: string[] = [];
+    for (const c of batch) {
+      if (!ENDING_VERBS.has(c.verb)) continue;
+      for (const id of jobIdsOf(c.verb, c.envelope.data)) {
+        const job = jobs.get(id);
+        if (!job?.runId || isTerminal(job.status)) continue;
+        seeds.push(id);
+        if (c.verb !== 'complete') mayFail.push(id);
+      }
+    }
+    if (seeds.length === 0) return;
+    const runIds = seeds.map((id) => jobs.get(id)!.runId!);
+    const [runs, edges] = await Promise.all([this.runStore.loadRuns(qr, runIds), this.runStore.neighbourhood(qr, seeds, mayFail)]);
+    uow.runs.load(runs.values(), edges);
+    const missing = uow.runs.jobIds().filter((id) => !jobs.has(id));
+    for (const [id, row] of await this.repo.loadJobs(qr, missing, true)) jobs.set(id, row);
   }
 
   private apply(uow: UnitOfWork, c: PendingCommand): unknown {
@@ -239,15 +274,21 @@ export class GroupCommitter {
         return applyAudit(uow, ctx, env.data as AppendAuditCommand);
       case 'throttle':
         return applyThrottle(uow, ctx, env.data as ThrottleCommand);
+      case 'submit-run':
+        return applySubmitRun(uow, ctx, env.data as SubmitRunCommand);
     }
   }
 }
+
+/** Verbs that may end a job, and so resolve its run's dependants. */
+const ENDING_VERBS: ReadonlySet<LedgerVerb> = new Set<LedgerVerb>(['complete', 'fail', 'expire', 'cancel']);
 
 /** Job ids a command touches (preloaded and row-locked for the batch). */
 function jobIdsOf(verb: LedgerVerb, data: unknown): string[] {
   switch (verb) {
     case 'submit':
     case 'submit-batch':
+    case 'submit-run':
     case 'audit':
       return [];
     case 'cancel':
@@ -265,8 +306,8 @@ function jobIdsOf(verb: LedgerVerb, data: unknown): string[] {
 
 /** The idempotency key a command is deduplicated by, if any. */
 function idempotencyOf(verb: LedgerVerb, data: unknown): { scope: string; key: string } | null {
-  if (verb === 'submit' || verb === 'submit-batch') {
-    const cmd = data as SubmitJobCommand | SubmitBatchCommand;
+  if (verb === 'submit' || verb === 'submit-batch' || verb === 'submit-run') {
+    const cmd = data as SubmitJobCommand | SubmitBatchCommand | SubmitRunCommand;
     return { scope: cmd.scope, key: cmd.idempotencyKey };
   }
   const ref = (data as { idempotency?: { scope: string; key: string } }).idempotency;
@@ -288,6 +329,7 @@ function actorOf(verb: LedgerVerb, env: Envelope<unknown>): { subject: string; s
   switch (verb) {
     case 'submit':
     case 'submit-batch':
+    case 'submit-run':
       return { subject: 'api', scopes: [] };
     case 'admit':
     case 'promote':

@@ -15,6 +15,7 @@ import {
   PromoteCommand,
   SubmitBatchCommand,
   SubmitJobCommand,
+  SubmitRunCommand,
   ThrottleCommand,
 } from '@orch/contracts';
 import { Incoming, Route } from '@orch/messaging';
@@ -92,6 +93,12 @@ export class LedgerController {
   @MessagePattern(cmd('submit-batch'), { data: SubmitBatchCommand })
   submitBatch(@Payload() m: Incoming<SubmitBatchCommand>) {
     return this.ledger.execute('submit-batch', m);
+  }
+
+  /** A DAG run: the run, its edges and every job, all or nothing → SubmitRunResult (docs/runs.md). */
+  @MessagePattern(cmd('submit-run'), { data: SubmitRunCommand })
+  submitRun(@Payload() m: Incoming<SubmitRunCommand>) {
+    return this.ledger.execute('submit-run', m);
   }
 
   /** An operator change made by another service, into the audit log → AppendAuditResult. */

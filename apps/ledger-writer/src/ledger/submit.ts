@@ -65,7 +65,7 @@ export function applySubmitBatch(uow: UnitOfWork, ctx: CommandContext, cmd: Subm
 }
 
 /** A new job row of the envelope's tenant, `pending` until {@link admitNew} decides. */
-function newJob(uow: UnitOfWork, ctx: CommandContext, req: SubmitJobRequest, idempotencyKey: string): JobRow {
+export function newJob(uow: UnitOfWork, ctx: CommandContext, req: SubmitJobRequest, idempotencyKey: string): JobRow {
   const now = uow.now;
   const runAt = req.runAt ? new Date(req.runAt) : null;
   return {
@@ -109,7 +109,7 @@ function newJob(uow: UnitOfWork, ctx: CommandContext, req: SubmitJobRequest, ide
 }
 
 /** Emits `job.created`, then queues the job now or leaves it pending until its runAt. */
-function admitNew(uow: UnitOfWork, ctx: CommandContext, job: JobRow, runAtIso: string | undefined): void {
+export function admitNew(uow: UnitOfWork, ctx: CommandContext, job: JobRow, runAtIso: string | undefined): void {
   uow.emit(job, EventType.created, ctx, { priority: job.priority, maxAttempts: job.maxAttempts, runAt: runAtIso ?? null });
   const delayed = job.runAt !== null && job.runAt.getTime() > uow.now.getTime();
   if (delayed) {

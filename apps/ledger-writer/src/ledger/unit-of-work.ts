@@ -13,6 +13,7 @@ import { chainHash } from '@orch/domain';
 import type { ChainHead, DeadLetterRow, IdempotencyRecord, JobRow, LedgerEventRow, OutboxMessage } from '@orch/persistence';
 import { idempotencyMapKey } from '@orch/persistence';
 import { v7 as uuidv7 } from 'uuid';
+import { RunGraphs } from './run-graphs';
 
 /** Context of the command being applied (from its envelope). */
 export interface CommandContext {
@@ -38,6 +39,8 @@ export class UnitOfWork {
   readonly idempotencyNew: IdempotencyRecord[] = [];
   readonly deadLetters: DeadLetterRow[] = [];
   readonly auditEntries: AuditEntryView[] = [];
+  /** DAG runs: new runs to insert, and the preloaded graphs dependency resolution reads. */
+  readonly runs = new RunGraphs();
 
   constructor(
     readonly now: Date,

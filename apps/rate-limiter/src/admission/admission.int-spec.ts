@@ -1,7 +1,7 @@
 import { OrchError, RateLimitAdmitResult } from '@orch/contracts';
 import { OrchClient } from '@orch/messaging';
 import { parseEnv, RunningService } from '@orch/service-kit';
-import { createTestNamespace, TEST_NATS_URL, TestNamespace } from '@orch/testing';
+import { createTestDatabase, createTestNamespace, TEST_NATS_URL, TestDatabase, TestNamespace } from '@orch/testing';
 import { RateLimiterConfig } from '../config';
 import { startRateLimiter } from '../start-rate-limiter';
 
@@ -12,12 +12,14 @@ const candidate = (jobId: string, priority = 5) => ({ jobId, attempt: 1, project
 
 describe('rate-limiter admit command (real NATS)', () => {
   let ns: TestNamespace;
+  let db: TestDatabase;
   let service: RunningService;
   let client: OrchClient;
 
   beforeAll(async () => {
     ns = await createTestNamespace();
-    const config = parseEnv(RateLimiterConfig, { NATS_URL: TEST_NATS_URL, ORCH_NAMESPACE: ns.names.namespace, HTTP_PORT: '0', LOG_LEVEL: 'warn' });
+    db = await createTestDatabase('orch_rl');
+    const config = parseEnv(RateLimiterConfig, { NATS_URL: TEST_NATS_URL, DATABASE_URL: db.url, ORCH_NAMESPACE: ns.names.namespace, HTTP_PORT: '0', LOG_LEVEL: 'warn' });
     service = await startRateLimiter(config, { handleSignals: false });
     client = new OrchClient(ns.nc, ns.names);
   });
@@ -25,12 +27,13 @@ describe('rate-limiter admit command (real NATS)', () => {
   afterAll(async () => {
     await service?.shutdown('test done');
     await ns?.cleanup();
+    await db?.drop();
   });
 
   const admit = (tenant: string, jobs: unknown[]) =>
     client.command<RateLimitAdmitResult>('rate-limiter', 'admit', { type: 'ratelimiter.admit', tenant, project: '*', correlationId: 'corr-rl', data: { jobs } });
 
-  it('answers over NATS with every candidate allowed, in order, and none throttled', async () => {
+  it('answers over NATS, while no limit is set, with every candidate allowed, in order, and none throttled', async () => {
     await expect(admit('t1', [candidate(JOB_B, 9), candidate(JOB_A, 1)])).resolves.toEqual({ allowed: [JOB_B, JOB_A], throttled: [] });
   });
 

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { EventType, OrchNames } from '@orch/contracts';
+import { EventType, limitsChangedAll, OrchNames } from '@orch/contracts';
 import { NATS_CONNECTION, ORCH_NAMES, OrchClient } from '@orch/messaging';
 import { LEDGER_DATA_SOURCE, LedgerReader } from '@orch/persistence';
 import type { DataSource } from 'typeorm';
@@ -37,6 +37,8 @@ export class AdmissionService implements OnApplicationBootstrap, BeforeApplicati
   onApplicationBootstrap(): void {
     // `<ns>.evt.*.*.<event>`: any tenant, any job type.
     this.subscriptions = WAKE_EVENTS.map((event) => this.nc.subscribe(this.names.evtOfType(event), { callback: () => this.loop.trigger() }));
+    // The rate-limiter's notice after a limits change or a slot release: held jobs may go now.
+    this.subscriptions.push(this.nc.subscribe(limitsChangedAll(this.names.namespace), { callback: () => this.loop.trigger() }));
     this.loop.start();
   }
 

@@ -1,0 +1,147 @@
+import { Body, Controller, Get, Headers, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { RequireScopes } from '@orch/auth';
+import { RunLimits, RunView, Scopes, SubmitRunRequest, SubmitRunResult } from '@orch/contracts';
+import { ApiJsonBody, ApiJsonResponse, ApiPageQuery, ApiProblemResponse, OpenApiRefs } from '@orch/service-kit';
+import type { Response } from 'express';
+import { v7 as uuidv7 } from 'uuid';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey } from '../http/headers';
+import { JsonContentGuard } from '../http/json-content.guard';
+import { TenantId } from '../http/tenant.decorator';
+import { ValidatedPlainPipe } from '../http/validated-plain.pipe';
+import { BadQuery, BodyTooLarge, IdempotencyConflict, NotJson, Unavailable } from '../openapi-decorators';
+import { S } from '../openapi-schemas';
+import { RUN_EXAMPLE_ID, runViewExample, submitRunExample, submitRunResultExample } from './runs.examples';
+import { parseListRunsQuery } from './runs.params';
+import { RunPage, RunsService } from './runs.service';
+
+const H = OpenApiRefs.headers;
+
+/**
+ * `/api/v1/runs`: DAG runs of the caller's tenant (docs/runs.md). Submitting
+ * needs `orch:operate`, reading `orch:read`.
+ */
+@ApiTags('runs')
+@Controller('api/v1/runs')
+export class RunsController {
+  constructor(private readonly runs: RunsService) {}
+
+  /**
+   * Submits a run: its jobs (each with a `key` and optional `dependsOn`) and
+   * `edges`, all created in one ledger transaction or none. 201 with `Location`;
+   * 200 with `Idempotent-Replayed: true` on a replay of key and body; 409 for
+   * the key with another body; 400 naming cycles, unknown parents and
+   * duplicate keys.
+   */
+  @Post()
+  @RequireScopes(Scopes.operate)
+  @UseGuards(JsonContentGuard)
+  @ApiOperation({
+    operationId: 'submitRun',
+    summary: 'Submit a DAG run',
+    description:
+      `Creates 1 to ${RunLimits.maxJobs} jobs (at most ${RunLimits.maxEdges} dependencies) in one ledger transaction, all or none. ` +
+      'Each job is validated like the body of `POST /api/v1/jobs` and has a `key` unique in the run; dependencies come from its `dependsOn` ' +
+      'keys and/or `edges` (`from` parent, `to` child), merged. Jobs without parents are queued at once; the others wait `pending` ' +
+      '(`waiting_parents`) and are queued in the transaction that resolves their last parent. `failurePolicy` `cancel` (default): a parent ' +
+      'ending failed, canceled or timed out cancels every job downstream of it (`parent_failed`); `continue`: it counts as resolved. ' +
+      'A cycle, an unknown parent or a duplicate key is 400 naming them. One `Idempotency-Key` covers the run; each job\'s is `<run key>#<job key>`.',
+  })
+  @ApiJsonBody(S.submitRun, { diamond: { summary: 'A diamond: fetch, then parse and enrich, then publish', value: submitRunExample } })
+  @ApiJsonResponse(201, {
+    description: 'Created. `Location` is the run.',
+    schema: S.runSubmitted,
+    examples: { created: { summary: 'A new diamond run', value: submitRunResultExample } },
+    headers: [H.location, H.idempotencyKey],
+  })
+  @ApiJsonResponse(200, {
+    description: 'An idempotent replay of this key and body: the run it created, its jobs with their current states, and `Idempotent-Replayed: true`.',
+    schema: S.runSubmitted,
+    examples: { replayed: { summary: 'A replay of the same key and body', value: { ...submitRunResultExample, created: false } } },
+    headers: [H.idempotencyKey, H.idempotentReplayed],
+  })
+  @ApiProblemResponse(400, {
+    description:
+      'The body is not valid (`validation_failed`; `errors` names each problem: `jobs.3.jobType`, `jobs.2.dependsOn` for an unknown parent, `jobs.1.key` for a ' +
+      'duplicate key, `jobs` for a cycle, `edges.0.to`), the body is not JSON, or no tenant was chosen.',
+    examples: {
+      cycle: {
+        summary: 'A cycle',
+        code: 'validation_failed',
+        detail: "the run's dependency graph is not valid: cycle parse → publish → parse",
+        errors: [{ path: 'jobs', message: 'cycle parse → publish → parse (jobs in the cycle: parse, publish)' }],
+      },
+      unknown_parent: {
+        summary: 'An unknown parent',
+        code: 'validation_failed',
+        detail: 'the run\'s dependency graph is not valid: job "parse" depends on "fetch-all", which is not a job of this run',
+        errors: [{ path: 'jobs.1.dependsOn', message: 'job "parse" depends on "fetch-all", which is not a job of this run' }],
+      },
+      too_many: {
+        summary: 'Too many jobs',
+        code: 'validation_failed',
+        detail: `request body: jobs: a run holds at most ${RunLimits.maxJobs} jobs`,
+        errors: [{ path: 'jobs', message: `a run holds at most ${RunLimits.maxJobs} jobs` }],
+      },
+    },
+  })
+  @ApiProblemResponse(403, {
+    description: 'The token lacks `orch:operate` or the chosen tenant, or a job names another tenant (`forbidden`).',
+    examples: { scope: { code: 'forbidden', detail: 'this operation requires scope orch:operate' } },
+  })
+  @IdempotencyConflict()
+  @BodyTooLarge(true)
+  @NotJson()
+  @Unavailable('ledger-writer', true)
+  async submit(
+    @TenantId() tenant: string,
+    @Body(new ValidatedPlainPipe(SubmitRunRequest)) body: SubmitRunRequest,
+    @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<SubmitRunResult> {
+    const key = parseIdempotencyKey(idempotencyKey) ?? uuidv7();
+    const result = await this.runs.submit(tenant, body, key);
+    res.setHeader('Idempotency-Key', key);
+    if (result.created) res.status(201).location(`/api/v1/runs/${result.run.id}`);
+    else res.status(200).setHeader(IDEMPOTENT_REPLAYED_HEADER, 'true');
+    return result;
+  }
+
+  /** The tenant's runs, newest first; `next_page_token` is null on the last page. */
+  @Get()
+  @RequireScopes(Scopes.read)
+  @ApiOperation({
+    operationId: 'listRuns',
+    summary: "List the tenant's runs",
+    description: 'Newest first, each with its aggregate status. Cursor pagination: `page_size` (default 50, at most 500) and `page_token` from `next_page_token`.',
+  })
+  @ApiPageQuery()
+  @ApiJsonResponse(200, {
+    description: 'A page of runs.',
+    schema: S.runPage,
+    examples: { page: { summary: 'One page, the last', value: { items: [{ ...submitRunResultExample.run, status: 'running' }], next_page_token: null } } },
+  })
+  @BadQuery('invalid list query', 'page_token', 'page_token is not a token this API issued')
+  @Unavailable('the ledger database', false)
+  list(@TenantId() tenant: string, @Query() query: Record<string, unknown>): Promise<RunPage> {
+    return this.runs.list(tenant, parseListRunsQuery(query));
+  }
+
+  @Get(':id')
+  @RequireScopes(Scopes.read)
+  @ApiOperation({
+    operationId: 'getRun',
+    summary: 'Get a DAG run',
+    description: 'The run with its aggregate status, its jobs (request order) with their states and parents, its edges, and its critical path.',
+  })
+  @ApiParam({ name: 'id', description: 'The run id (UUID).', schema: { type: 'string', format: 'uuid' }, example: RUN_EXAMPLE_ID })
+  @ApiJsonResponse(200, { description: 'The run.', schema: S.run, examples: { running: { summary: 'A run half done', value: runViewExample } } })
+  @ApiProblemResponse(404, {
+    description: "No such run in the caller's tenant. A malformed id, an unknown id and another tenant's run are answered alike.",
+    examples: { not_found: { code: 'not_found', detail: `run ${RUN_EXAMPLE_ID} not found`, instance: `/api/v1/runs/${RUN_EXAMPLE_ID}` } },
+  })
+  @Unavailable('the ledger database', false)
+  get(@TenantId() tenant: string, @Param('id') id: string): Promise<RunView> {
+    return this.runs.get(tenant, id);
+  }
+}

@@ -1,0 +1,85 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { OrchError, RunStatusValue, RunView, SubmitRunCommand, SubmitRunRequest, SubmitRunResult, RunRecordView } from '@orch/contracts';
+import { runStatus } from '@orch/domain';
+import { OrchClient } from '@orch/messaging';
+import { LEDGER_DATA_SOURCE, RunStore, toRunRecordView } from '@orch/persistence';
+import { currentContext } from '@orch/telemetry';
+import type { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { ApiConfig } from '../config';
+import { commandFailure } from '../http/command-failure';
+import { assertFitsNats, commandBytes, NATS_MAX_PAYLOAD_DEFAULT_BYTES } from '../jobs-operations/batch-command';
+import { isJobId } from '../jobs/job-id';
+import { ledgerReadFailure } from '../jobs/ledger-errors';
+import { encodePageToken } from '../jobs/page-token';
+import { buildRunCommand, estimateRunReplyBytes, runProject } from './run-command';
+import { buildRunView } from './run-view';
+import type { ListRunsParams } from './runs.params';
+
+/** A page of `GET /api/v1/runs`. */
+export interface RunPage {
+  items: (RunRecordView & { status: RunStatusValue })[];
+  next_page_token: string | null;
+}
+
+/**
+ * DAG runs of the caller's tenant: submit is the ledger-writer's `submit-run`
+ * command (the api never writes); reads use the read-only ledger pool.
+ */
+@Injectable()
+export class RunsService {
+  private readonly store = new RunStore();
+
+  constructor(
+    @Inject(LEDGER_DATA_SOURCE) private readonly ds: DataSource,
+    private readonly client: OrchClient,
+    private readonly config: ApiConfig,
+  ) {}
+
+  /**
+   * Sends `ledger-writer.submit-run` for `tenant` after the api's own checks
+   * (see buildRunCommand); 413 before sending when the command would not fit
+   * one NATS message (the reply is compact: ids and statuses).
+   */
+  async submit(tenant: string, body: SubmitRunRequest, idempotencyKey: string): Promise<SubmitRunResult> {
+    const data = buildRunCommand(body, tenant, idempotencyKey, this.config.API_MAX_PAYLOAD_BYTES);
+    const correlationId = currentContext().correlationId ?? uuidv7();
+    const init = { type: 'ledger.submit-run', tenant, project: runProject(body), correlationId, data };
+    const maxPayload = this.client.nc.info?.max_payload ?? NATS_MAX_PAYLOAD_DEFAULT_BYTES;
+    assertFitsNats({ requestBytes: commandBytes(init), replyBytes: estimateRunReplyBytes(data, correlationId) }, maxPayload);
+    const timeoutMs = this.config.API_COMMAND_TIMEOUT_MS;
+    try {
+      return await this.client.command<SubmitRunResult, SubmitRunCommand>('ledger-writer', 'submit-run', init, { timeoutMs });
+    } catch (err) {
+      throw commandFailure(err, 'ledger-writer', timeoutMs);
+    }
+  }
+
+  /** The run with its graph, states and critical path; 404 for an unknown, malformed or another tenant's id. */
+  async get(tenant: string, id: string, now: Date = new Date()): Promise<RunView> {
+    const run = isJobId(id) ? await this.read(() => this.store.getRun(this.ds, tenant, id)) : null;
+    if (!run) throw new OrchError('notFound', `run ${isJobId(id) ? id : '(invalid id)'} not found`);
+    // One snapshot: jobs and edges as of the same moment.
+    const [jobs, edges] = await this.read(() =>
+      this.ds.transaction('REPEATABLE READ', (m) => Promise.all([this.store.runJobs(m, tenant, id), this.store.runEdges(m, tenant, id)])),
+    );
+    return buildRunView(run, jobs, edges, now);
+  }
+
+  /** The tenant's runs, newest first, with their aggregate status. */
+  async list(tenant: string, params: ListRunsParams): Promise<RunPage> {
+    const page = await this.read(() => this.store.listRuns(this.ds, { tenant, limit: params.pageSize, after: params.after }));
+    return {
+      items: page.runs.map(({ run, statuses }) => ({ ...toRunRecordView(run), status: runStatus(statuses).status })),
+      next_page_token: page.next ? encodePageToken(page.next) : null,
+    };
+  }
+
+  private async read<T>(query: () => Promise<T>): Promise<T> {
+    try {
+      return await query();
+    } catch (err) {
+      throw ledgerReadFailure(err);
+    }
+  }
+}
