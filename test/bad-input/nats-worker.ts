@@ -29,6 +29,8 @@ export function validData(verb: WorkerVerb, lease: Lease): Record<string, unknow
       return { ...lease, result: { rows: 1 } };
     case 'fail':
       return { ...lease, error: { code: 'boom', message: 'failed', retryable: true } };
+    case 'upstream':
+      return { ...lease, status: 429, retryAfterMs: 1_000 };
     default:
       return { ...lease };
   }
@@ -131,6 +133,17 @@ const VERB_BAD: Record<WorkerVerb, [string, Record<string, unknown>][]> = {
     ['retryAfterMs -1', { error: { code: 'c', message: 'm', retryAfterMs: -1 } }],
     ['retryAfterMs over a day', { error: { code: 'c', message: 'm', retryAfterMs: 86_400_001 } }],
     ['an unknown error field', { error: { code: 'c', message: 'm', stack: 'at x' } }],
+  ],
+  upstream: [
+    ...FENCED_BAD,
+    ['no status', { status: undefined }],
+    ['status 99', { status: 99 }],
+    ['status 600', { status: 600 }],
+    ['status 429.5', { status: 429.5 }],
+    ['status "429"', { status: '429' }],
+    ['retryAfterMs -1', { retryAfterMs: -1 }],
+    ['retryAfterMs over a day', { retryAfterMs: 86_400_001 }],
+    ['retryAfterMs "60"', { retryAfterMs: '60' }],
   ],
 };
 

@@ -10,18 +10,22 @@ import { ADMISSION_POLICY } from './admission/admission-policy';
 import { AdmissionController } from './admission/admission.controller';
 import { PostgresAdmissionPolicy } from './admission/postgres-admission-policy';
 import { RateLimiterConfig } from './config';
+import { BreakerOutcomes } from './limits/breaker-outcomes';
 import { LimitsNotices } from './limits/limits-notices';
+import { RuleSetCache } from './limits/rule-set-cache';
 import { SlotReconcilerService } from './limits/slot-reconciler.service';
 import { SlotReleaseController } from './limits/slot-release.controller';
 import { SlotReleaseService } from './limits/slot-release.service';
 import { LimitsAdminController } from './limits-admin/limits-admin.controller';
 import { LimitsAdminService } from './limits-admin/limits-admin.service';
 import { LimitsAuditService } from './limits-admin/limits-audit.service';
+import { UpstreamFeedbackController, UpstreamFeedbackService } from './upstream/upstream-feedback';
 
 /**
  * The rate-limiter: owner of the `limits` schema (runs its migrations at boot); answers
  * admission questions with the {@link PostgresAdmissionPolicy}, releases slots when attempts end
- * (events consumer + reconciler).
+ * (events consumer + reconciler), counts outcomes in circuit breakers, and slows adaptive rate
+ * buckets on workers' upstream reports.
  */
 export function rateLimiterModule(config: RateLimiterConfig) {
   @Module({
@@ -44,16 +48,19 @@ export function rateLimiterModule(config: RateLimiterConfig) {
         useFactory: (nc: NatsConnection, ds: DataSource) => [natsReadinessCheck(nc), postgresReadinessCheck(ds)],
       }),
     ],
-    controllers: [AdmissionController, SlotReleaseController, LimitsAdminController],
+    controllers: [AdmissionController, SlotReleaseController, LimitsAdminController, UpstreamFeedbackController],
     providers: [
       { provide: RateLimiterConfig, useValue: config },
       PostgresAdmissionPolicy,
       { provide: ADMISSION_POLICY, useExisting: PostgresAdmissionPolicy },
       LimitsNotices,
+      RuleSetCache,
+      BreakerOutcomes,
       SlotReleaseService,
       SlotReconcilerService,
       LimitsAuditService,
       LimitsAdminService,
+      UpstreamFeedbackService,
     ],
   })
   class RateLimiterModule {}

@@ -14,6 +14,13 @@ export const LIMITS_RECONCILE_DEFAULT_MS = 5_000;
 export const LIMITS_RECONCILE_GRACE_DEFAULT_MS = 30_000;
 /** Default `LIMITS_EVENTS_MAX_IN_FLIGHT`: ledger events handled at once by the slot-release consumer. */
 export const LIMITS_EVENTS_MAX_IN_FLIGHT_DEFAULT = 64;
+/**
+ * Default `LIMITS_RULES_CACHE_MS`: how long a replica reuses a tenant's rules and pauses before
+ * reading them again. Changes made through the API reach every replica at once (the
+ * `<ns>.limits.<tenant>.changed` notice drops the entry); this bounds how late a lost notice or
+ * a rule written straight into the database takes effect.
+ */
+export const LIMITS_RULES_CACHE_DEFAULT_MS = 500;
 
 /** rate-limiter configuration (environment variables, validated at boot). */
 export class RateLimiterConfig extends BaseServiceConfig {
@@ -35,4 +42,8 @@ export class RateLimiterConfig extends BaseServiceConfig {
   /** Ledger events in flight per process on the `rate-limiter` durable. */
   @IsInt() @Min(1) @Max(10_000)
   LIMITS_EVENTS_MAX_IN_FLIGHT: number = LIMITS_EVENTS_MAX_IN_FLIGHT_DEFAULT;
+
+  /** Lifetime of a cached rule set (0: read the rules for every decision). */
+  @IsInt() @Min(0) @Max(60_000)
+  LIMITS_RULES_CACHE_MS: number = LIMITS_RULES_CACHE_DEFAULT_MS;
 }

@@ -5,6 +5,8 @@ import type { JobStatus } from './job-status';
 export interface JobSnapshot {
   id: string;
   type: string;
+  /** The job's upstream source (limits and breakers key on it); absent in events of releases before it was carried. */
+  source?: string | null;
   status: JobStatus;
   attempt: number;
   maxAttempts: number;

@@ -316,6 +316,49 @@ export class FailRequest extends FencedRequest {
   error!: JobError;
 }
 
+/** Bounds of an upstream report (`upstream`). */
+export const UpstreamReportLimits = { retryAfterMaxMs: 86_400_000 } as const;
+
+/**
+ * `upstream`: the worker of a leased or running job reports how the job's upstream source
+ * answered — a 429 or 5xx (with its Retry-After) slows the source's adaptive rate buckets down;
+ * any other status changes nothing. Fenced like every call about a job.
+ */
+export class UpstreamReportRequest extends FencedRequest {
+  /** The upstream's HTTP status. */
+  @IsInt()
+  @Min(100)
+  @Max(599)
+  status!: number;
+
+  /** The upstream's Retry-After, converted to milliseconds from now. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(UpstreamReportLimits.retryAfterMaxMs)
+  retryAfterMs?: number;
+}
+
+/** A rate bucket an upstream report slowed down. */
+export interface SlowedBucket {
+  ruleId: string;
+  key: string;
+  /** Rate in force now (tokens per second), 0 during a hold. */
+  ratePerSecond: number;
+  /** The configured rate it recovers to. */
+  configuredRatePerSecond: number;
+  /** Nothing is admitted before this time (the upstream's Retry-After), or null. */
+  holdUntil: string | null;
+  /** When the bucket is back at its configured rate. */
+  recoversAt: string;
+}
+
+/** Reply of `upstream`. */
+export interface UpstreamReportResult {
+  /** Empty when the status asks for nothing, or no adaptive rate limit applies to the job's source. */
+  slowed: SlowedBucket[];
+}
+
 export interface CompleteResult {
   status: JobStatus;
 }

@@ -50,7 +50,7 @@ export const LedgerVerbs = [
 export type LedgerVerb = (typeof LedgerVerbs)[number];
 
 /** Worker-facing verbs (request/reply to lease-broker). See docs/protocol.md. */
-export const WorkerVerbs = ['claim', 'start', 'heartbeat', 'progress', 'complete', 'fail'] as const;
+export const WorkerVerbs = ['claim', 'start', 'heartbeat', 'progress', 'complete', 'fail', 'upstream'] as const;
 export type WorkerVerb = (typeof WorkerVerbs)[number];
 
 /** Names for one namespace. */

@@ -5,3 +5,4 @@ export * from './worker-client';
 export * from './worker-connection';
 export * from './job-run';
 export * from './orch-worker';
+export * from './retry-after';

@@ -52,6 +52,10 @@ class CancelingApi implements JobApi {
     this.calls.push({ verb: 'fail', arg: error });
     return { status: 'canceled' as const };
   }
+  async upstream() {
+    return { slowed: [] };
+  }
+
   async log() {
     this.calls.push({ verb: 'log' });
   }

@@ -85,6 +85,10 @@ class FakeApi implements JobApi {
     this.next('fail');
     return { status: 'queued' as const };
   }
+  async upstream() {
+    return { slowed: [] };
+  }
+
   async log(_l: unknown, level: string, message: string) {
     this.calls.push({ verb: 'log', arg: { level, message } });
     this.next('log');

@@ -1,4 +1,4 @@
-import type { Allocation, CompleteResult, FailResult, JobError, LeaseResult } from '@orch/contracts';
+import type { Allocation, CompleteResult, FailResult, JobError, LeaseResult, UpstreamReportResult } from '@orch/contracts';
 import { REPORT_RETRY_BACKOFF, retryDelayMs } from './backoff';
 import { isStaleLease, isTransient, JobCanceledError, jobErrorOf, LeaseLostError, WorkerStoppingError } from './errors';
 import type { WorkerLogger } from './logger';
@@ -33,6 +33,12 @@ export interface JobContext<P = Record<string, unknown>> {
   log(level: JobLogLevel, message: string): Promise<void>;
   /** Extends the lease now (they are also sent automatically). Rejects if the server refuses it. */
   heartbeat(): Promise<void>;
+  /**
+   * Tells Orch how this job's upstream source answered: a 429 or 5xx (with Retry-After in ms, as
+   * `parseRetryAfter` gives it) slows every worker's calls to that source down, then the rate
+   * recovers on its own. Returns the rate limits it slowed (none when no adaptive limit applies).
+   */
+  reportUpstream(status: number, retryAfterMs?: number): Promise<UpstreamReportResult>;
 }
 
 /** A job handler: its return value (JSON) completes the job; a throw fails the attempt. */
@@ -46,6 +52,7 @@ export interface JobApi {
   complete(lease: LeaseRef, result: unknown): Promise<CompleteResult>;
   fail(lease: LeaseRef, error: JobError): Promise<FailResult>;
   log(lease: LeaseRef, level: JobLogLevel, message: string): Promise<void>;
+  upstream(lease: LeaseRef, status: number, retryAfterMs?: number): Promise<UpstreamReportResult>;
 }
 
 /** How a job run ended. */
@@ -191,6 +198,7 @@ export class JobRun {
       heartbeat: async () => {
         await this.renew('heartbeat', () => this.api.heartbeat(a, this.options.leaseMs));
       },
+      reportUpstream: (status, retryAfterMs) => this.api.upstream(a, status, retryAfterMs),
       log: (level, message) =>
         this.api.log(a, level, message).catch((err: unknown) => this.options.onError(err, { phase: 'log', jobId: a.jobId, attempt: a.attempt })),
     };

@@ -15,6 +15,7 @@ import {
   makeEnvelope,
   OrchNames,
   orchNames,
+  UpstreamReportResult,
   WorkerVerb,
 } from '@orch/contracts';
 import { randomUUID } from 'node:crypto';
@@ -132,6 +133,14 @@ export class WorkerClient {
   /** The attempt failed; `error.retryable` (default true) decides whether another attempt follows. */
   fail(lease: LeaseRef, error: JobError): Promise<FailResult> {
     return this.fenced<FailResult>('fail', lease, { error });
+  }
+
+  /**
+   * Reports how the job's upstream source answered: a 429 or 5xx (with its Retry-After in ms)
+   * slows the source's adaptive rate limits down for every worker; other statuses change nothing.
+   */
+  upstream(lease: LeaseRef, status: number, retryAfterMs?: number): Promise<UpstreamReportResult> {
+    return this.fenced<UpstreamReportResult>('upstream', lease, { status, ...(retryAfterMs !== undefined ? { retryAfterMs: Math.max(0, Math.round(retryAfterMs)) } : {}) });
   }
 
   /** Publishes a log line of the job to JetStream (`<ns>.log.<tenant>.<jobId>`); resolves once stored. */

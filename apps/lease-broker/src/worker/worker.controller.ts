@@ -11,6 +11,8 @@ import {
   LeaseResult,
   LedgerVerb,
   ProgressRequest,
+  UpstreamReportRequest,
+  UpstreamReportResult,
 } from '@orch/contracts';
 import { Incoming, OrchClient, Route } from '@orch/messaging';
 import { ClaimService } from './claim.service';
@@ -18,8 +20,8 @@ import { assertSubjectTenant } from './worker-protocol';
 
 /**
  * The worker protocol, `<ns>.worker.<tenant>.<verb>` (docs/protocol.md). Claims
- * are served here; every other verb is the ledger-writer command of the same
- * name, forwarded with the worker's envelope fields. Ledger errors (stale_lease
+ * are served here; `upstream` goes to the rate-limiter; every other verb is the
+ * ledger-writer command of the same name, forwarded with the worker's envelope fields. Ledger errors (stale_lease
  * 409, …) pass through unchanged.
  */
 @Controller()
@@ -60,11 +62,17 @@ export class WorkerController {
     return this.forward<FailResult>('fail', m);
   }
 
-  private forward<T>(verb: LedgerVerb, m: Incoming<object>): Promise<T> {
+  /** An upstream's 429/5xx slows the job source's adaptive rate limits: the rate-limiter's command. */
+  @MessagePattern(Route.worker('upstream'), { data: UpstreamReportRequest })
+  upstream(@Payload() m: Incoming<UpstreamReportRequest>) {
+    return this.forward<UpstreamReportResult>('upstream', m, 'rate-limiter');
+  }
+
+  private forward<T>(verb: LedgerVerb | 'upstream', m: Incoming<object>, service: 'ledger-writer' | 'rate-limiter' = 'ledger-writer'): Promise<T> {
     assertSubjectTenant(m.subject, m.envelope.tenant);
     const env = m.envelope;
-    return this.client.command<T>('ledger-writer', verb, {
-      type: `ledger.${verb}`,
+    return this.client.command<T>(service, verb, {
+      type: `${service === 'ledger-writer' ? 'ledger' : 'ratelimiter'}.${verb}`,
       tenant: env.tenant,
       project: env.project,
       correlationId: env.correlationId,

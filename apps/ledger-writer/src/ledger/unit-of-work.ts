@@ -239,6 +239,7 @@ export function snapshot(job: JobRow): JobSnapshot {
   return {
     id: job.id,
     type: job.jobType,
+    source: job.source,
     status: job.status,
     attempt: job.attempt,
     maxAttempts: job.maxAttempts,

@@ -6,6 +6,8 @@ export interface AdmissionRequest {
   /** In the scheduler's order (best first); a policy that admits part of them keeps that order. */
   jobs: AdmissionCandidate[];
   now: Date;
+  /** The asking envelope's correlation id (recorded with any breaker transition the decision makes). */
+  correlationId: string;
 }
 
 /**

@@ -11,6 +11,6 @@ export class AdmissionController {
 
   @MessagePattern(Route.command('rate-limiter', 'admit'), { data: RateLimitAdmitCommand })
   admit(@Payload() m: Incoming<RateLimitAdmitCommand>): Promise<RateLimitAdmitResult> {
-    return this.policy.decide({ tenant: m.envelope.tenant, jobs: m.data.jobs, now: new Date() });
+    return this.policy.decide({ tenant: m.envelope.tenant, jobs: m.data.jobs, now: new Date(), correlationId: m.envelope.correlationId });
   }
 }

@@ -4,14 +4,16 @@ import {
   admissionStateKeys,
   AdmissionResult,
   evaluateAdmission,
-  KeyedBreakerTransition,
   LimitCandidate,
   LimitState,
   LimitStateKeys,
   releaseSlots,
 } from '@orch/domain';
-import { AdmissionRow, keyKinds, LIMITS_DATA_SOURCE, LimitsRulesRepository, LimitsStateRepository, NewAdmission, Queryable } from '@orch/persistence';
+import type { LimitRuleSet } from '@orch/domain';
+import { AdmissionRow, keyKinds, LIMITS_DATA_SOURCE, LimitsStateRepository, NewAdmission, Queryable } from '@orch/persistence';
 import type { DataSource } from 'typeorm';
+import { BreakerOutcomes } from '../limits/breaker-outcomes';
+import { RuleSetCache } from '../limits/rule-set-cache';
 import { slotLockKeys } from '../limits/slot-keys';
 import { withTxRetry } from '../limits/tx-retry';
 import type { AdmissionPolicy, AdmissionRequest } from './admission-policy';
@@ -57,7 +59,8 @@ interface Decided {
 
 /**
  * Admission decided in PostgreSQL (docs/adr/0011-scheduling-policy.md §1–2): one transaction per
- * batch. It reads the tenant's rules and pauses (so a change applies to the next decision), locks
+ * batch. It takes the tenant's rules and pauses from the {@link RuleSetCache} (a tenant nothing
+ * limits is answered without touching the database, docs/adr/0016), locks
  * the state rows of every key the batch touches FOR UPDATE in key order, sorts the candidates
  * against their stored admissions (an open admission of the same attempt is answered allowed
  * again, uncharged; an open admission of an earlier attempt is released first), runs the pure
@@ -66,16 +69,21 @@ interface Decided {
 @Injectable()
 export class PostgresAdmissionPolicy implements AdmissionPolicy {
   private readonly logger = new Logger('PostgresAdmissionPolicy');
-  private readonly rules = new LimitsRulesRepository();
   private readonly state = new LimitsStateRepository();
-  /** Called with the breaker transitions of each committed decision (published as events by the caller). */
-  onBreakerTransitions: (tenant: string, transitions: KeyedBreakerTransition[]) => void = () => undefined;
-
-  constructor(@Inject(LIMITS_DATA_SOURCE) private readonly ds: DataSource) {}
+  constructor(
+    @Inject(LIMITS_DATA_SOURCE) private readonly ds: DataSource,
+    private readonly ruleSets: RuleSetCache,
+    private readonly breakers: BreakerOutcomes,
+  ) {}
 
   async decide(request: AdmissionRequest): Promise<RateLimitAdmitResult> {
     if (request.jobs.length === 0) return { allowed: [], throttled: [] };
-    const decided = await withTxRetry(this.ds, (tx) => this.decideIn(tx, request));
+    const set = await this.ruleSets.get(request.tenant);
+    if (set.rules.length + set.quotas.length + set.pauses.length + set.breakers.length === 0) {
+      // Nothing limits this tenant: everything goes, uncharged (slots of earlier admissions are released by events and the reconciler).
+      return { allowed: request.jobs.map((j) => j.jobId), throttled: [] };
+    }
+    const decided = await withTxRetry(this.ds, (tx) => this.decideIn(tx, request, set));
     const { result, alreadyAdmitted } = decided;
     const allowedNow = new Set(result?.allowed.map((a) => a.jobId) ?? []);
     const allowed = request.jobs.filter((j) => alreadyAdmitted.has(j.jobId) || allowedNow.has(j.jobId)).map((j) => j.jobId);
@@ -86,17 +94,12 @@ export class PostgresAdmissionPolicy implements AdmissionPolicy {
       reason: { ...t.reason, ruleId: t.reason.ruleId.startsWith(`${request.tenant}:`) ? t.reason.ruleId.slice(request.tenant.length + 1) : t.reason.ruleId },
       nextEligibleAt: t.nextEligibleAt === null ? null : new Date(t.nextEligibleAt).toISOString(),
     }));
-    if (result && result.transitions.length > 0) this.onBreakerTransitions(request.tenant, result.transitions);
+    if (result) this.breakers.announced(request.tenant, result.transitions);
     return { allowed, throttled };
   }
 
-  private async decideIn(tx: Queryable, request: AdmissionRequest): Promise<Decided> {
+  private async decideIn(tx: Queryable, request: AdmissionRequest, set: LimitRuleSet): Promise<Decided> {
     const now = request.now.getTime();
-    const set = await this.rules.loadRuleSet(tx, { tenant: request.tenant });
-    if (set.rules.length + set.quotas.length + set.pauses.length + set.breakers.length === 0) {
-      // Nothing limits this tenant: everything goes, uncharged (slots of earlier admissions are released by events and the reconciler).
-      return { result: null, alreadyAdmitted: new Set(request.jobs.map((j) => j.jobId)) };
-    }
     const subjects = request.jobs.map((j) => ({ tenant: request.tenant, project: j.project, source: j.source ?? null, jobType: j.jobType }));
     const planned = admissionStateKeys(subjects, set);
     const jobIds = [...new Set(request.jobs.map((j) => j.jobId))];
@@ -144,6 +147,9 @@ export class PostgresAdmissionPolicy implements AdmissionPolicy {
         .filter((a) => a.slotKeys.length + a.usageKeys.length + a.rateKeys.length > 0)
         .map((a) => ({ jobId: a.jobId, attempt: a.attempt, slotKeys: a.slotKeys, usageKeys: a.usageKeys, rateKeys: a.rateKeys }));
       await this.state.recordAdmissions(tx, { tenant: request.tenant, admissions, at: request.now });
+      // A cooldown that ended is a breaker transition too: audited with the state that records it.
+      const caller = { tenant: request.tenant, project: request.jobs[0].project, correlationId: request.correlationId };
+      await this.breakers.recordTransitions(tx, caller, result.transitions);
     }
     await this.state.writeState(tx, { state, keys: [...touched].sort() });
     if (released.length > 0) this.logger.debug(`released ${released.length} superseded attempt(s) of tenant ${request.tenant}`);

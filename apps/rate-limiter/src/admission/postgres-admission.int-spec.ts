@@ -46,6 +46,8 @@ describe('rate-limiter PostgresAdmissionPolicy (real NATS + PostgreSQL, two repl
       LOG_LEVEL: 'warn',
       LIMITS_RECONCILE_MS: '600000',
       LIMITS_RECONCILE_GRACE_MS: String(GRACE_MS),
+      // These tests write rules straight into the table (no notice): read them for every decision.
+      LIMITS_RULES_CACHE_MS: '0',
     });
     // Two replicas at once: both run the migrations (serialised by the advisory lock).
     replicas.push(...(await Promise.all([startRateLimiter(config, { handleSignals: false }), startRateLimiter(config, { handleSignals: false })])));
@@ -76,9 +78,9 @@ describe('rate-limiter PostgresAdmissionPolicy (real NATS + PostgreSQL, two repl
 
   it('creates the limits schema at boot, once, with its own migration table', async () => {
     const { rows } = await pg.query(`SELECT name FROM orch_limits_migrations ORDER BY id`);
-    expect(rows.map((r) => r.name)).toEqual(['LimitsInit1764300000000']);
+    expect(rows.map((r) => r.name)).toEqual(['LimitsInit1764300000000', 'LimitsOutcomes1764600000000']);
     const tables = await pg.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'limits' ORDER BY 1`);
-    expect(tables.rows.map((r) => r.table_name)).toEqual(['admissions', 'audit_outbox', 'pauses', 'rules', 'state']);
+    expect(tables.rows.map((r) => r.table_name)).toEqual(['admissions', 'audit_outbox', 'outcomes', 'pauses', 'rules', 'state']);
   });
 
   it('admits everything, charging nothing, while no rule applies', async () => {

@@ -18,6 +18,7 @@ import { digestOf, limitKey, quotaActiveKey, quotaRemaining, quotaUsageKey, rule
 import { LIMITS_DATA_SOURCE, LimitsRulesRepository, LimitsStateRepository, PauseRow, QuotaRuleRow } from '@orch/persistence';
 import type { DataSource } from 'typeorm';
 import { LimitsNotices } from '../limits/limits-notices';
+import { RuleSetCache } from '../limits/rule-set-cache';
 import { CallerRef, LimitsAuditService } from './limits-audit.service';
 import { auditedRule, parseRuleInput, pauseView, ruleView, storedRuleId, visibleRuleId } from './rule-input';
 
@@ -26,7 +27,8 @@ const notFound = (what: string, id: string) => new OrchError('notFound', `${what
 /**
  * Limits administration of one tenant (the envelope's): rules and pauses, each change written
  * with its audit entry in one transaction and announced on `<ns>.limits.<tenant>.changed`.
- * Admission reads rules in its own transaction, so a change applies to the next decision.
+ * This replica's next decision sees a change (its rule-set cache entry is dropped), the other
+ * replicas' as soon as the notice reaches them (docs/adr/0016).
  * Global rules (`tenant` null) are visible but cannot be changed through these commands.
  */
 @Injectable()
@@ -38,6 +40,7 @@ export class LimitsAdminService {
     @Inject(LIMITS_DATA_SOURCE) private readonly ds: DataSource,
     private readonly audit: LimitsAuditService,
     private readonly notices: LimitsNotices,
+    private readonly ruleSets: RuleSetCache,
   ) {}
 
   async putRule(caller: CallerRef, cmd: PutLimitRuleCommand): Promise<PutLimitRuleResult> {
@@ -157,6 +160,8 @@ export class LimitsAdminService {
   }
 
   private changed(tenant: string, change: 'rules' | 'pauses'): void {
+    // This replica applies the change to its next decision; the notice reaches the others.
+    this.ruleSets.invalidate(tenant);
     this.audit.flush();
     this.notices.changed(tenant, change);
   }

@@ -19,8 +19,15 @@ export const LIMITS_AUDIT_RETRY_BACKOFF = { baseMs: 1_000, maxMs: 60_000, jitter
 
 /** An audited limits change. */
 export interface LimitsAuditEntry {
-  action: 'limits.rule.put' | 'limits.rule.delete' | 'limits.pause.create' | 'limits.pause.delete';
-  targetType: 'limit_rule' | 'limit_pause';
+  action:
+    | 'limits.rule.put'
+    | 'limits.rule.delete'
+    | 'limits.pause.create'
+    | 'limits.pause.delete'
+    | 'limits.breaker.open'
+    | 'limits.breaker.half_open'
+    | 'limits.breaker.close';
+  targetType: 'limit_rule' | 'limit_pause' | 'limit_breaker';
   targetId: string;
   project?: string;
   before?: Record<string, unknown>;

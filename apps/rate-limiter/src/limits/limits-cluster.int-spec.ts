@@ -1,7 +1,8 @@
-import { CompleteResult, LeaseCommandResult, LeaseResult, SubmitJobCommand, SubmitJobResult } from '@orch/contracts';
+import { CompleteResult, LeaseCommandResult, LeaseResult, SubmitJobCommand, SubmitJobResult, UpstreamReportResult } from '@orch/contracts';
 import { digestOf } from '@orch/domain';
 import { OrchClient } from '@orch/messaging';
 import { createTestDatabase, createTestNamespace, ServiceProcess, startService, TEST_NATS_URL, TestDatabase, TestNamespace, waitFor } from '@orch/testing';
+import { parseRetryAfter, WorkerClient } from '@orch/sdk-node';
 import { Client } from 'pg';
 
 const TENANT = 'tc';
@@ -52,8 +53,8 @@ describe('limits with two rate-limiter and two scheduler replicas (processes, re
 
   const command = <T>(service: 'ledger-writer' | 'rate-limiter', verb: string, data: unknown) =>
     client.command<T>(service, verb, { type: `${service.replace('-', '')}.${verb}`, tenant: TENANT, project: 'p1', correlationId: `corr-${verb}`, data });
-  const submit = (jobType: string, key: string): Promise<SubmitJobResult> => {
-    const body = { tenant: TENANT, project: 'p1', jobType, payload: { key } };
+  const submit = (jobType: string, key: string, source?: string): Promise<SubmitJobResult> => {
+    const body = { tenant: TENANT, project: 'p1', jobType, payload: { key }, ...(source ? { source } : {}) };
     const data: SubmitJobCommand = { ...body, idempotencyKey: key, requestDigest: digestOf(body), scope: 'POST /api/v1/jobs' };
     return command<SubmitJobResult>('ledger-writer', 'submit', data);
   };
@@ -171,5 +172,85 @@ describe('limits with two rate-limiter and two scheduler replicas (processes, re
     expect(row).toMatchObject({ eligible_at: null, throttle: { code: 'paused', ruleId: pause.pause.id, detail: 'paused: vendor maintenance' } });
     await command('rate-limiter', 'limits.pause.delete', { id: pause.pause.id, operator });
     await waitFor(async () => (await dispatched('cl.pause')).some((j) => j.id === job.job.id), { timeoutMs: 20_000, what: 'resumed job dispatched' });
+  });
+
+  it('opens a breaker when the failure rate passes its threshold (jobs wait throttled), probes after the cooldown, closes on success, and audits each change', async () => {
+    const rule = { id: 'brk', kind: 'breaker', match: { jobType: 'cl.brk' }, per: ['tenant', 'jobType'], failureRateThreshold: 0.5, minOutcomes: 2, windowMs: 60_000, openMs: 2_000, halfOpenProbes: 1 };
+    await command('rate-limiter', 'limits.rule.put', { rule, operator });
+    const failOne = async (key: string) => {
+      const job = await submit('cl.brk', key);
+      await waitFor(async () => (await dispatched('cl.brk')).some((j) => j.id === job.job.id), { timeoutMs: 20_000, what: `${key} dispatched` });
+      const fence = await lease({ id: job.job.id, attempt: 1 });
+      await command<LeaseResult>('ledger-writer', 'start', fence);
+      await command('ledger-writer', 'fail', { ...fence, error: { code: 'upstream_500', message: 'upstream answered 500', retryable: false } });
+    };
+    await failOne('brk-1');
+    await failOne('brk-2');
+    const key = `${TENANT}:brk|tenant=${TENANT}|jobType=cl.brk`;
+    await waitFor(async () => (await pg.query(`SELECT value FROM limits.state WHERE key = $1`, [key])).rows[0]?.value?.status === 'open', { timeoutMs: 20_000, what: 'breaker open' });
+
+    const held = await submit('cl.brk', 'brk-3');
+    await waitFor(async () => (await pg.query(`SELECT status FROM ledger.jobs WHERE id = $1`, [held.job.id])).rows[0].status === 'throttled', { timeoutMs: 20_000, what: 'job held by the open breaker' });
+    const row = (await pg.query(`SELECT throttle, eligible_at FROM ledger.jobs WHERE id = $1`, [held.job.id])).rows[0];
+    expect(row.throttle).toMatchObject({ code: 'breaker_open', ruleId: 'brk' });
+    expect(row.eligible_at).not.toBeNull();
+
+    // After the cooldown the held job goes through as the half-open probe; its success closes the breaker.
+    await waitFor(async () => (await dispatched('cl.brk')).some((j) => j.id === held.job.id), { timeoutMs: 20_000, what: 'probe dispatched after the cooldown' });
+    const fence = await lease({ id: held.job.id, attempt: 1 });
+    await command<LeaseResult>('ledger-writer', 'start', fence);
+    await command<CompleteResult>('ledger-writer', 'complete', { ...fence, result: { ok: true } });
+    await waitFor(async () => (await pg.query(`SELECT value FROM limits.state WHERE key = $1`, [key])).rows[0].value.status === 'closed', { timeoutMs: 20_000, what: 'breaker closed' });
+
+    const visibleKey = `brk|tenant=${TENANT}|jobType=cl.brk`;
+    await waitFor(
+      async () => (await pg.query(`SELECT count(*)::int AS n FROM ledger.audit_log WHERE tenant = $1 AND target_type = 'limit_breaker'`, [TENANT])).rows[0].n === 3,
+      { timeoutMs: 20_000, what: 'three breaker audit entries' },
+    );
+    const { rows } = await pg.query(`SELECT action, target_id, actor, reason, before, after FROM ledger.audit_log WHERE tenant = $1 AND target_type = 'limit_breaker' ORDER BY seq`, [TENANT]);
+    expect(rows.map((r) => r.action)).toEqual(['limits.breaker.open', 'limits.breaker.half_open', 'limits.breaker.close']);
+    expect(rows[0]).toMatchObject({ target_id: visibleKey, before: { status: 'closed' }, after: { status: 'open', rule: 'brk', reason: 'failure_rate' } });
+    expect(rows[0].reason).toMatch(/^2\/2 failed/);
+    expect(rows[2]).toMatchObject({ after: { status: 'closed', reason: 'probes_succeeded' } });
+    // Each outcome was counted once, whichever replica saw its event.
+    expect((await pg.query(`SELECT count(*)::int AS n FROM limits.outcomes WHERE tenant = $1`, [TENANT])).rows[0].n).toBe(3);
+  });
+
+  it("slows a source's adaptive rate on a worker's upstream 429 (held until Retry-After, as upstream_backoff), refuses a stale lease's report, and recovers", async () => {
+    const source = 'api.upstream.example';
+    const rule = { id: 'up-rate', kind: 'rate', match: { source }, per: ['source'], ratePerSecond: 20, burst: 20, adaptive: { decreaseFactor: 0.5, recoveryPerSecond: 0.5 } };
+    await command('rate-limiter', 'limits.rule.put', { rule, operator });
+    const first = await submit('cl.up', 'up-1', source);
+    await waitFor(async () => (await dispatched('cl.up')).some((j) => j.id === first.job.id), { timeoutMs: 20_000, what: 'first job dispatched' });
+    const fence = await lease({ id: first.job.id, attempt: 1 });
+    await command<LeaseResult>('ledger-writer', 'start', fence);
+    const report = (data: object) =>
+      client.request<UpstreamReportResult>(ns.names.worker(TENANT, 'upstream'), { type: 'worker.upstream', tenant: TENANT, project: '*', correlationId: 'corr-up', taskRunnerId: 'w1', data }, { timeoutMs: 15_000 });
+
+    // The SDK's call (what ctx.reportUpstream(429, parseRetryAfter('3')) sends), through the lease-broker.
+    const sdk = new WorkerClient({ nc: ns.nc, tenant: TENANT, workerId: 'w1', namespace: ns.names.namespace });
+    const before = Date.now();
+    const res = await sdk.upstream({ ...fence, attempt: 1, project: 'p1', jobType: 'cl.up', correlationId: 'corr-up' }, 429, parseRetryAfter('3'));
+    expect(res.slowed).toHaveLength(1);
+    expect(res.slowed[0]).toMatchObject({ ruleId: 'up-rate', key: `up-rate|source=${source}`, ratePerSecond: 0, configuredRatePerSecond: 20 });
+    const holdUntil = Date.parse(res.slowed[0].holdUntil!);
+    expect(holdUntil).toBeGreaterThanOrEqual(before + 3_000);
+    expect(Date.parse(res.slowed[0].recoversAt)).toBeGreaterThan(holdUntil);
+
+    const held = await submit('cl.up', 'up-2', source);
+    await waitFor(async () => (await pg.query(`SELECT status FROM ledger.jobs WHERE id = $1`, [held.job.id])).rows[0].status === 'throttled', { timeoutMs: 20_000, what: 'job of the slowed source held' });
+    const row = (await pg.query(`SELECT throttle, eligible_at FROM ledger.jobs WHERE id = $1`, [held.job.id])).rows[0];
+    expect(row.throttle).toMatchObject({ code: 'upstream_backoff', ruleId: 'up-rate' });
+    expect(new Date(row.eligible_at).getTime()).toBeGreaterThanOrEqual(holdUntil);
+    // The hold ends and the rate climbs back: the job runs.
+    await waitFor(async () => (await dispatched('cl.up')).some((j) => j.id === held.job.id), { timeoutMs: 20_000, what: 'held job dispatched after the hold' });
+    expect(Date.now()).toBeGreaterThanOrEqual(holdUntil);
+
+    // A 200 changes nothing; a report with a stale fencing token is refused and changes nothing.
+    expect((await report({ ...fence, status: 200 })).slowed).toEqual([]);
+    const stateBefore = (await pg.query(`SELECT value FROM limits.state WHERE key = $1`, [`${TENANT}:up-rate|source=${source}`])).rows[0].value;
+    await expect(report({ ...fence, fencingToken: fence.fencingToken + 1, status: 503 })).rejects.toMatchObject({ code: 'stale_lease' });
+    await expect(report({ ...fence, jobId: '00000000-0000-7000-8000-000000000000', status: 503 })).rejects.toMatchObject({ code: 'not_found' });
+    expect((await pg.query(`SELECT value FROM limits.state WHERE key = $1`, [`${TENANT}:up-rate|source=${source}`])).rows[0].value).toEqual(stateBefore);
   });
 });

@@ -4,7 +4,7 @@ import { limitsChangedSubject, OrchNames } from '@orch/contracts';
 import { NATS_CONNECTION, ORCH_NAMES } from '@orch/messaging';
 
 /** Why a tenant's limits notice was published. */
-export type LimitsChange = 'rules' | 'pauses' | 'slots';
+export type LimitsChange = 'rules' | 'pauses' | 'slots' | 'breakers';
 
 /**
  * Publishes `<ns>.limits.<tenant>.changed` (core NATS, fire and forget) after a rule or pause

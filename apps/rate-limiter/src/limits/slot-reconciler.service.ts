@@ -70,6 +70,7 @@ export class SlotReconcilerService implements OnApplicationBootstrap, BeforeAppl
       if (released.length > 0) this.logger.log(`released ${released.length} slot(s) whose attempt had ended`);
     }
     await this.repo.pruneReleased(this.ds, { before: new Date(now.getTime() - RELEASED_RETENTION_MS), limit: RECONCILE_PAGE });
+    await this.repo.pruneOutcomes(this.ds, { before: new Date(now.getTime() - RELEASED_RETENTION_MS), limit: RECONCILE_PAGE });
     return releasedTotal;
   }
 }

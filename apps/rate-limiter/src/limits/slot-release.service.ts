@@ -11,6 +11,15 @@ export interface EndedAttempts {
   endedBelow: number;
 }
 
+/** Ended attempts released in one transaction at most. */
+export const RELEASE_BATCH_MAX = 256;
+
+interface QueuedRelease {
+  item: EndedAttempts;
+  resolve: (releasedJob: boolean) => void;
+  reject: (err: unknown) => void;
+}
+
 /**
  * Gives concurrency slots (and quota maxActive slots, breaker probes) back when an attempt ends:
  * marks its admission released and decrements the counters it held, in one transaction, so a
@@ -20,8 +29,41 @@ export interface EndedAttempts {
 @Injectable()
 export class SlotReleaseService {
   private readonly repo = new LimitsStateRepository();
+  private readonly queue: QueuedRelease[] = [];
+  private draining = false;
 
   constructor(@Inject(LIMITS_DATA_SOURCE) private readonly ds: DataSource) {}
+
+  /**
+   * Releases one ended attempt, group-committed with the others that end meanwhile: one
+   * transaction runs at a time and takes every attempt queued while it ran (up to
+   * {@link RELEASE_BATCH_MAX}), instead of one transaction per event all queueing on the same hot
+   * counter row. Resolves after the commit (true when a slot of this job was released), so the
+   * event is acknowledged only once its release is durable; rejects if that transaction failed.
+   */
+  releaseEndedGrouped(item: EndedAttempts): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, RELEASE_BATCH_MAX);
+        try {
+          const released = new Set((await this.releaseEnded(batch.map((b) => b.item), 'attempt_ended')).map((a) => a.jobId));
+          for (const b of batch) b.resolve(released.has(b.item.jobId));
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
 
   /** Releases the open admissions of these jobs at attempts below `endedBelow`; returns those released. */
   async releaseEnded(items: readonly EndedAttempts[], reason: ReleaseReason): Promise<AdmissionRow[]> {

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { LimitsInit1764300000000 } from './migrations/1764300000000-limits-init';
+import { LimitsOutcomes1764600000000 } from './migrations/1764600000000-limits-outcomes';
 
 /** Options for {@link createLimitsDataSource}. */
 export interface LimitsDataSourceOptions {
@@ -10,7 +11,7 @@ export interface LimitsDataSourceOptions {
 }
 
 /** Migrations of the limits schema, in order. */
-export const LIMITS_MIGRATIONS = [LimitsInit1764300000000];
+export const LIMITS_MIGRATIONS = [LimitsInit1764300000000, LimitsOutcomes1764600000000];
 /** Bookkeeping table of the limits migrations (separate from the ledger's and notify's). */
 export const LIMITS_MIGRATIONS_TABLE = 'orch_limits_migrations';
 

@@ -184,6 +184,48 @@ export class LimitsStateRepository {
     return rows.map(admissionFromDb);
   }
 
+  /**
+   * Claims the counting of an attempt's outcome: true the first time, false when it was counted
+   * already (a redelivered event). Call in the transaction that updates the breakers.
+   */
+  async claimOutcome(q: Queryable, p: { jobId: string; attempt: number; tenant: string; success: boolean }): Promise<boolean> {
+    const rows = await queryRows(
+      q,
+      `INSERT INTO limits.outcomes (job_id, attempt, tenant, success) VALUES ($1, $2, $3, $4) ON CONFLICT (job_id, attempt) DO NOTHING RETURNING job_id`,
+      [p.jobId, p.attempt, p.tenant, p.success],
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * The job of `tenant` a worker reports about, with its current lease and status (null: no such
+   * job of this tenant). Read-only query of `ledger.jobs`.
+   */
+  async jobLease(
+    q: Queryable,
+    p: { tenant: string; jobId: string },
+  ): Promise<{ project: string; jobType: string; source: string | null; status: string; leaseId: string | null; fencingToken: number } | null> {
+    const rows = await queryRows<{ project: string; job_type: string; source: string | null; status: string; lease_id: string | null; fencing_token: string | number }>(
+      q,
+      `SELECT project, job_type, source, status, lease_id, fencing_token FROM ledger.jobs WHERE tenant = $1 AND id = $2`,
+      [p.tenant, p.jobId],
+    );
+    const r = rows[0];
+    return r ? { project: r.project, jobType: r.job_type, source: r.source, status: r.status, leaseId: r.lease_id, fencingToken: Number(r.fencing_token) } : null;
+  }
+
+  /** Deletes outcome records older than `before` (bounded), returning how many went. */
+  async pruneOutcomes(q: Queryable, p: { before: Date; limit: number }): Promise<number> {
+    const rows = await queryRows(
+      q,
+      `DELETE FROM limits.outcomes WHERE (job_id, attempt) IN (
+         SELECT job_id, attempt FROM limits.outcomes WHERE recorded_at < $1 LIMIT $2)
+       RETURNING job_id`,
+      [p.before.toISOString(), p.limit],
+    );
+    return rows.length;
+  }
+
   /** Deletes released admissions older than `before` (bounded), returning how many went. */
   async pruneReleased(q: Queryable, p: { before: Date; limit: number }): Promise<number> {
     const rows = await queryRows(
