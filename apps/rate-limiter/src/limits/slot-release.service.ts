@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LimitState, releaseSlots } from '@orch/domain';
 import { AdmissionRow, AttemptRef, LIMITS_DATA_SOURCE, LimitsStateRepository, ReleaseReason } from '@orch/persistence';
 import type { DataSource } from 'typeorm';
+import { SerialBatcher } from './serial-batcher';
 import { slotLockKeys } from './slot-keys';
 import { withTxRetry } from './tx-retry';
 
@@ -14,12 +15,6 @@ export interface EndedAttempts {
 /** Ended attempts released in one transaction at most. */
 export const RELEASE_BATCH_MAX = 256;
 
-interface QueuedRelease {
-  item: EndedAttempts;
-  resolve: (releasedJob: boolean) => void;
-  reject: (err: unknown) => void;
-}
-
 /**
  * Gives concurrency slots (and quota maxActive slots, breaker probes) back when an attempt ends:
  * marks its admission released and decrements the counters it held, in one transaction, so a
@@ -29,8 +24,11 @@ interface QueuedRelease {
 @Injectable()
 export class SlotReleaseService {
   private readonly repo = new LimitsStateRepository();
-  private readonly queue: QueuedRelease[] = [];
-  private draining = false;
+  /** Group commit of the event consumer's releases (docs/adr/0016 §5). */
+  private readonly grouped = new SerialBatcher<EndedAttempts, boolean>(async (items) => {
+    const released = new Set((await this.releaseEnded(items, 'attempt_ended')).map((a) => a.jobId));
+    return items.map((i) => released.has(i.jobId));
+  }, RELEASE_BATCH_MAX);
 
   constructor(@Inject(LIMITS_DATA_SOURCE) private readonly ds: DataSource) {}
 
@@ -42,27 +40,7 @@ export class SlotReleaseService {
    * event is acknowledged only once its release is durable; rejects if that transaction failed.
    */
   releaseEndedGrouped(item: EndedAttempts): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
-      if (!this.draining) void this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    this.draining = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, RELEASE_BATCH_MAX);
-        try {
-          const released = new Set((await this.releaseEnded(batch.map((b) => b.item), 'attempt_ended')).map((a) => a.jobId));
-          for (const b of batch) b.resolve(released.has(b.item.jobId));
-        } catch (err) {
-          for (const b of batch) b.reject(err);
-        }
-      }
-    } finally {
-      this.draining = false;
-    }
+    return this.grouped.add(item);
   }
 
   /** Releases the open admissions of these jobs at attempts below `endedBelow`; returns those released. */
