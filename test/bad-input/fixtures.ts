@@ -35,6 +35,8 @@ export interface TenantFixtures {
   ruleId: string;
   /** A pause (of a job type nobody submits). */
   pauseId: string;
+  /** A job that failed for good through the worker protocol: in the dead-letter set. */
+  deadLetterId: string;
 }
 
 export interface Fixtures {
@@ -48,6 +50,7 @@ export interface Fixtures {
 export const IDLE_TYPE = 'bi.idle';
 const LEASED_TYPE = 'bi.leased';
 const DONE_TYPE = 'bi.done';
+const DEAD_TYPE = 'bi.dead';
 /** Lease of the fixtures' running jobs: nothing expires while the suite runs. */
 export const FIXTURE_LEASE_MS = 3_600_000;
 /** What B's job payload carries, to catch a leak. */
@@ -106,17 +109,21 @@ async function tenantFixtures(cluster: E2eCluster, tenant: string, token: string
   const cancelable = await submit(IDLE_TYPE);
   await submit(LEASED_TYPE);
   await submit(DONE_TYPE);
+  await ok<JobView>(cluster, 'POST', '/api/v1/jobs', token, { project: 'p1', jobType: DEAD_TYPE, payload: { marker }, maxAttempts: 1 });
   const running = await claimOne(cluster, tenant, LEASED_TYPE);
   await expectOk(cluster, tenant, 'start', running);
   const done = await claimOne(cluster, tenant, DONE_TYPE);
   await expectOk(cluster, tenant, 'start', done);
   await expectOk(cluster, tenant, 'complete', { ...done, result: { marker } });
+  const dead = await claimOne(cluster, tenant, DEAD_TYPE);
+  await expectOk(cluster, tenant, 'start', dead);
+  await expectOk(cluster, tenant, 'fail', { ...dead, error: { code: 'bi_fixture', message: `failed for good ${marker}`, retryable: false } });
   const deliveryIds = await waitFor(
     async () => {
       const { rows } = await cluster.pg.query<{ id: string; status: string }>(`SELECT id, status FROM notify.deliveries WHERE webhook_id = $1 ORDER BY id`, [webhook.id]);
-      return rows.length === 4 && rows.every((r) => r.status === 'dead') ? rows.map((r) => r.id) : null;
+      return rows.length === 5 && rows.every((r) => r.status === 'dead') ? rows.map((r) => r.id) : null;
     },
-    { timeoutMs: 30_000, what: `four dead deliveries of ${tenant}'s webhook` },
+    { timeoutMs: 30_000, what: `five dead deliveries (one per job created) of ${tenant}'s webhook` },
   );
   // Disabled, the webhook takes no new deliveries and a redelivered one waits: the notify tables stay still.
   await ok(cluster, 'PATCH', `/api/v1/webhooks/${webhook.id}`, token, { enabled: false }, reason);
@@ -132,7 +139,7 @@ async function tenantFixtures(cluster: E2eCluster, tenant: string, token: string
   const limitsHeaders = { ...reason, 'x-orch-ticket': 'BI-FIXTURE' };
   const rule = await ok<{ rule: { id: string } }>(cluster, 'POST', '/api/v1/limits/rules', token, { id: `bi-fixture-${marker}`, kind: 'quota', match: { jobType: 'bi.never' }, per: ['tenant'], maxPerDay: 1 }, limitsHeaders);
   const pause = await ok<{ id: string }>(cluster, 'POST', '/api/v1/limits/pauses', token, { match: { jobType: 'bi.never' }, reason: `pause ${marker}` }, limitsHeaders);
-  return { tenant, job, cancelable, running, done, webhookId: webhook.id, deliveryIds, scheduleId: schedule.id, runId: run.run.id, ruleId: rule.rule.id, pauseId: pause.id };
+  return { tenant, job, cancelable, running, done, webhookId: webhook.id, deliveryIds, scheduleId: schedule.id, runId: run.run.id, ruleId: rule.rule.id, pauseId: pause.id, deadLetterId: dead.jobId };
 }
 
 /** Creates both tenants' objects. */

@@ -36,6 +36,8 @@ const badQueryValue: Record<string, Arbitrary<string>> = {
   kind: anyText(20).filter((s) => !(LIMIT_RULE_KINDS as readonly string[]).includes(s)),
   source: notMatching(SOURCE_PATTERN, 129),
   active: anyText(10).filter((s) => s !== 'true' && s !== 'false'),
+  replayed: anyText(10).filter((s) => s !== 'true' && s !== 'false'),
+  errorCode: anyText(30).filter((s) => !/^[\x21-\x7e]{1,128}$/.test(s)),
 };
 
 export function describeHttpProperties(h: BadInputHarness): void {
@@ -47,6 +49,8 @@ export function describeHttpProperties(h: BadInputHarness): void {
     it('any JSON value as the body of a JSON route', async () => {
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...jsonRoutes), fc.jsonValue({ maxDepth: 4 }), async (r, value) => {
+          // `{}` is a whole, valid body of some routes (a replay as it was): not bad input there.
+          if (r.emptyObjectValid && JSON.stringify(value) === '{}') return;
           await h.refused('with a generated JSON body', r, validRequest(h, r, { body: JSON.stringify(value) }), 400, ['decode_failed', 'validation_failed']);
         }),
         { numRuns: RUNS.large },

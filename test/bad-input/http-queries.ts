@@ -82,6 +82,8 @@ const BAD_VALUES: Record<string, readonly string[]> = {
   action: ['Job.cancel', 'job', 'job.', '.cancel', 'a.b.c.d.e', ''],
   targetType: ['Job', '1job', 't'.repeat(65), ''],
   targetId: [' ', 'a b', 't'.repeat(201), 'caf\u00e9', ''],
+  errorCode: [' ', 'a b', 'c'.repeat(129), 'caf\u00e9', ''],
+  replayed: ['yes', '1', 'TRUE', ''],
 };
 
 /** Bad values for a delivery list's `status`. */
@@ -103,6 +105,7 @@ export function describeQueries(h: BadInputHarness): void {
         'GET /api/v1/webhooks/{id}/deliveries': BAD_CURSORS,
         'GET /api/v1/schedules': BAD_CURSORS,
         'GET /api/v1/runs': BAD_JOB_TOKENS,
+        'GET /api/v1/dead-letters': BAD_JOB_TOKENS,
       };
       for (const name of r.query!) {
         const values = name === 'page_token' ? tokens[routeKey(r)] : name === 'status' && r.path.endsWith('/deliveries') ? BAD_DELIVERY_STATUSES : BAD_VALUES[name];

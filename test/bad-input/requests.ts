@@ -24,6 +24,8 @@ export const VALID_RUN = { jobs: [{ ...VALID_JOB, key: 'first' }, { ...VALID_JOB
 export const VALID_LIMIT_RULE = { id: 'bi-rule', kind: 'concurrency', match: { jobType: 'bi.never' }, per: ['tenant'], maxInFlight: 1 } as const;
 /** A pause that would be accepted (of a job type nobody submits). */
 export const VALID_PAUSE = { match: { jobType: 'bi.never' }, reason: 'bad-input suite' } as const;
+/** A bulk dead-letter call that would be accepted: a dry run (it would change nothing even if let through). */
+export const VALID_BULK_DEAD_LETTERS = { filter: { jobType: 'bi.never' }, dryRun: true } as const;
 /** Limits changes (`orch:quota`) need a ticket as well as a reason. */
 export const TICKET = { 'x-orch-ticket': 'BI-1' } as const;
 /** The operator headers an operator action needs. */
@@ -50,6 +52,11 @@ export function validBody(route: RouteSpec): unknown {
       return VALID_LIMIT_RULE;
     case 'POST /api/v1/limits/pauses':
       return VALID_PAUSE;
+    case 'POST /api/v1/jobs/{id}/replay':
+      return {};
+    case 'POST /api/v1/dead-letters/replay':
+    case 'POST /api/v1/dead-letters/purge':
+      return VALID_BULK_DEAD_LETTERS;
     default:
       return undefined;
   }
@@ -61,6 +68,7 @@ export function idOf(fx: TenantFixtures, kind: IdKind): string {
   if (kind === 'run') return fx.runId;
   if (kind === 'limit-rule') return fx.ruleId;
   if (kind === 'pause') return fx.pauseId;
+  if (kind === 'dead-letter') return fx.deadLetterId;
   return kind === 'job' ? fx.job.id : kind === 'webhook' ? fx.webhookId : fx.deliveryIds[0];
 }
 

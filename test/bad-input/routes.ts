@@ -7,7 +7,7 @@ import { startService } from '@orch/testing';
 
 export type Service = 'api' | 'event-notifier';
 /** What a route's path parameter names. */
-export type IdKind = 'job' | 'webhook' | 'delivery' | 'schedule' | 'run' | 'limit-rule' | 'pause';
+export type IdKind = 'job' | 'webhook' | 'delivery' | 'schedule' | 'run' | 'limit-rule' | 'pause' | 'dead-letter';
 
 /** One route and what it takes, as far as bad input is concerned. */
 export interface RouteSpec {
@@ -28,6 +28,8 @@ export interface RouteSpec {
   query?: readonly string[];
   /** What the path parameter names. */
   id?: IdKind;
+  /** `{}` is a body it accepts, so a generated `{}` is no bad input for it. */
+  emptyObjectValid?: boolean;
   /** A live stream: takes `?access_token=` and `?tenant=`. */
   stream?: 'sse' | 'ws';
 }
@@ -38,6 +40,8 @@ const PAGE = ['page_size', 'page_token'] as const;
 const SCHEDULES = '/api/v1/schedules';
 const RUNS = '/api/v1/runs';
 const LIMITS = '/api/v1/limits';
+const DEAD_LETTERS = '/api/v1/dead-letters';
+const DL_FILTER = ['project', 'jobType', 'from', 'to'] as const;
 
 /** Every route of api and event-notifier but the probes, the OpenAPI document and the dashboard. */
 export const ROUTES: readonly RouteSpec[] = [
@@ -51,6 +55,12 @@ export const ROUTES: readonly RouteSpec[] = [
   { service: 'api', method: 'POST', path: `${JOBS}/{id}/cancel`, scope: 'orch:operate', operator: true, noBody: true, idempotent: true, id: 'job' },
   { service: 'api', method: 'GET', path: `${JOBS}/{id}/detail`, scope: 'orch:read', id: 'job' },
   { service: 'api', method: 'GET', path: `${JOBS}/{id}/explain`, scope: 'orch:read', id: 'job' },
+  { service: 'api', method: 'POST', path: `${JOBS}/{id}/replay`, scope: 'orch:operate', operator: true, jsonBody: true, idempotent: true, id: 'job', emptyObjectValid: true },
+  { service: 'api', method: 'GET', path: DEAD_LETTERS, scope: 'orch:read', query: [...DL_FILTER, 'errorCode', 'replayed', ...PAGE] },
+  { service: 'api', method: 'GET', path: `${DEAD_LETTERS}/stats`, scope: 'orch:read', query: DL_FILTER },
+  { service: 'api', method: 'GET', path: `${DEAD_LETTERS}/{id}`, scope: 'orch:read', id: 'dead-letter' },
+  { service: 'api', method: 'POST', path: `${DEAD_LETTERS}/replay`, scope: 'orch:operate', operator: true, jsonBody: true, idempotent: true },
+  { service: 'api', method: 'POST', path: `${DEAD_LETTERS}/purge`, scope: 'orch:operate', operator: true, jsonBody: true, idempotent: true },
   { service: 'api', method: 'GET', path: '/api/v1/audit', scope: 'orch:read', query: ['action', 'targetType', 'targetId', 'project', 'from', 'to', ...PAGE] },
   { service: 'api', method: 'POST', path: WEBHOOKS, scope: 'orch:operate', operator: true, jsonBody: true, idempotent: true },
   { service: 'api', method: 'GET', path: WEBHOOKS, scope: 'orch:read', query: PAGE },

@@ -17,6 +17,7 @@ import { AuditModule } from './audit/audit.module';
 import { JobsOperationsModule } from './jobs-operations/jobs-operations.module';
 import { LegacyModule } from './legacy/legacy.module';
 import { ExplainModule } from './explain/explain.module';
+import { ReplaysModule } from './replays/replays.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { RunsModule } from './runs/runs.module';
 import { SchedulesModule } from './schedules/schedules.module';
@@ -54,6 +55,7 @@ export function apiModule(config: ApiConfig) {
       JobsModule,
       LegacyModule,
       ExplainModule,
+      ReplaysModule,
       AuditModule,
       WebhooksModule,
       RunsModule,

@@ -47,6 +47,7 @@ export function exampleJob(overrides: Partial<JobView> = {}): JobView {
     correlationId: '0190d6f0-3c19-7000-8000-000000000001',
     idempotencyKey: 'order-42-submit',
     runId: null,
+    replayOf: null,
     createdAt: '2026-11-23T10:15:00.123Z',
     updatedAt: '2026-11-23T10:15:00.123Z',
     startedAt: null,

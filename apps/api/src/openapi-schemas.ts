@@ -9,6 +9,10 @@ import type { SchemaObject } from '@nestjs/swagger';
 import {
   Actor,
   AuditEntryView,
+  BulkReplayRequest,
+  DeadLetterFilter,
+  PurgeDeadLettersRequest,
+  ReplayJobRequest,
   CancelJobResult,
   CreateScheduleRequest,
   CreateWebhookRequest,
@@ -42,6 +46,7 @@ import { jobExplanationSchema } from './explain/explain.schema';
 import { runPageSchema, runViewSchema, submitRunResultSchema } from './runs/runs.schema';
 import { SCHEDULE_SCHEMAS, scheduleResponseSchemas } from './schedules/schedules.schema';
 import { limitsResponseSchemas } from './limits/limits.schema';
+import { replayResponseSchemas } from './replays/replays.schema';
 
 /** Names of the api's schemas in `components.schemas`. */
 export const S = {
@@ -75,7 +80,7 @@ export const S = {
 } as const;
 
 /** Classes validated by the api (request bodies) or carried in its answers, generated from their decorators. */
-export const API_REQUEST_CLASSES = [SubmitJobRequest, SubmitBatchRequest, CreateWebhookRequest, UpdateWebhookRequest, ThrottleReason, CreateScheduleRequest, UpdateScheduleRequest, ScheduleJobTemplate, SubmitRunRequest, RunJobRequest, RunEdgeRequest];
+export const API_REQUEST_CLASSES = [SubmitJobRequest, SubmitBatchRequest, CreateWebhookRequest, UpdateWebhookRequest, ThrottleReason, CreateScheduleRequest, UpdateScheduleRequest, ScheduleJobTemplate, SubmitRunRequest, RunJobRequest, RunEdgeRequest, ReplayJobRequest, BulkReplayRequest, PurgeDeadLettersRequest, DeadLetterFilter];
 
 /** The custom constraints of those classes, which the generator cannot see into. */
 export const API_SCHEMA_CONVERTERS: SchemaConverters = {
@@ -146,6 +151,7 @@ const job = objectSchema<JobView>({
     correlationId: string(),
     idempotencyKey: string('The Idempotency-Key the job was submitted with (`<batch key>#<index>` for a batch item, `<run key>#<job key>` for a run\'s job).'),
     runId: orNull(uuid('The DAG run the job belongs to (`POST /api/v1/runs`), or null.')),
+    replayOf: orNull(uuid('The job this one replays (`POST /api/v1/jobs/{id}/replay`, `POST /api/v1/dead-letters/replay`), or null.')),
     createdAt: instant(),
     updatedAt: instant(),
     startedAt: orNull(instant()),
@@ -287,5 +293,6 @@ export function apiResponseSchemas(): Record<string, SchemaObject> {
     [S.runPage]: runPageSchema,
     ...scheduleResponseSchemas(),
     ...limitsResponseSchemas(),
+    ...replayResponseSchemas(),
   };
 }

@@ -13,3 +13,4 @@ export * from './explain';
 export * from './schedules';
 export * from './runs';
 export * from './limits';
+export * from './dead-letters';

@@ -130,6 +130,8 @@ export interface JobView {
   idempotencyKey: string;
   /** The DAG run the job belongs to (`POST /api/v1/runs`), or null. */
   runId: string | null;
+  /** The job this one replays (`POST /api/v1/jobs/{id}/replay`, dead-letter replays), or null. */
+  replayOf: string | null;
   createdAt: string;
   updatedAt: string;
   startedAt: string | null;

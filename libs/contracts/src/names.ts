@@ -46,6 +46,9 @@ export const LedgerVerbs = [
   'throttle',
   // DAG runs (issue 4): contracts in runs.ts.
   'submit-run',
+  // Replays and the dead-letter set (issue 5): contracts in dead-letters.ts.
+  'replay',
+  'purge-dead-letters',
 ] as const;
 export type LedgerVerb = (typeof LedgerVerbs)[number];
 

@@ -29,6 +29,7 @@ function job(over: Partial<JobView> = {}): JobView {
     correlationId: 'c1',
     idempotencyKey: 'k1',
     runId: null,
+    replayOf: null,
     createdAt: NOW.toISOString(),
     updatedAt: NOW.toISOString(),
     startedAt: null,

@@ -8,3 +8,4 @@ export * from './limits';
 export * from './dag';
 export * from './schedule';
 export * from './explain';
+export * from './error-clusters';

@@ -18,3 +18,4 @@ export * from './offline/bundle-format';
 export * from './offline/catalog';
 export * from './offline/bundle-export';
 export * from './offline/bundle-import';
+export * from './dead-letter-store';

@@ -383,6 +383,7 @@ export function toJobView(j: JobRow): JobView {
     correlationId: j.correlationId,
     idempotencyKey: j.idempotencyKey,
     runId: j.runId ?? null,
+    replayOf: j.replayOf ?? null,
     createdAt: j.createdAt.toISOString(),
     updatedAt: j.updatedAt.toISOString(),
     startedAt: iso(j.startedAt),

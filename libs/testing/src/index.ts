@@ -6,3 +6,4 @@ export * from './auth';
 export * from './jetstream';
 export * from './sse-client';
 export * from './ws-client';
+export * from './ledger-counts';

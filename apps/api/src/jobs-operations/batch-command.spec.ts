@@ -87,6 +87,7 @@ describe('NATS message sizes', () => {
       correlationId: 'corr-1',
       idempotencyKey: `key-1#${i}`,
       runId: null,
+      replayOf: null,
       createdAt: '2026-11-23T10:00:00.123Z',
       updatedAt: '2026-11-23T10:00:00.123Z',
       startedAt: null,

@@ -91,6 +91,7 @@ export function estimateBatchReplyBytes(items: BatchItem[], idempotencyKey: stri
       correlationId,
       idempotencyKey: `${idempotencyKey}#${i}`,
       runId: null,
+      replayOf: null,
       createdAt: PLACEHOLDER_TIME,
       updatedAt: PLACEHOLDER_TIME,
       startedAt: null,

@@ -16,12 +16,14 @@ import {
   OrchNames,
   ProgressRequest,
   PromoteCommand,
+  PurgeDeadLettersCommand,
+  ReplayJobsCommand,
   SubmitBatchCommand,
   SubmitJobCommand,
   SubmitRunCommand,
   ThrottleCommand,
 } from '@orch/contracts';
-import { LedgerRepository, RunStore } from '@orch/persistence';
+import { DeadLetterStore, LedgerRepository, RunStore } from '@orch/persistence';
 import type { JobRow } from '@orch/persistence';
 import type { DataSource, QueryRunner } from 'typeorm';
 import {
@@ -43,6 +45,7 @@ import {
   applyThrottle,
 } from './commands';
 import { recordedJobIds } from './command-support';
+import { applyPurgeDeadLetters, applyReplay } from './replay';
 import { CommandContext, UnitOfWork } from './unit-of-work';
 
 /** One command waiting for the next group commit. */
@@ -85,6 +88,7 @@ export class GroupCommitter {
   private idle: (() => void)[] = [];
   private readonly logger = new Logger('GroupCommitter');
   private readonly runStore = new RunStore();
+  private readonly deadLetterStore = new DeadLetterStore();
   readonly stats: GroupCommitStats = { batches: 0, commands: 0, fallbacks: 0 };
 
   constructor(
@@ -173,6 +177,8 @@ export class GroupCommitter {
       const jobs = await this.repo.loadJobs(qr, [...ids], true);
       const uow = new UnitOfWork(new Date(), this.names, jobs, heads, idem, auditHeads);
       await this.preloadRuns(qr, batch, jobs, uow);
+      const deadLetterIds = batch.flatMap((c) => (c.verb === 'replay' || c.verb === 'purge-dead-letters' ? (c.envelope.data as { jobIds: string[] }).jobIds : []));
+      if (deadLetterIds.length > 0) uow.loadDeadLetters((await this.deadLetterStore.lockForUpdate(qr, { jobIds: deadLetterIds.map((id) => id.toLowerCase()) })).values());
       for (const c of batch) {
         try {
           outcomes.push({ ok: true, value: this.apply(uow, c) });
@@ -188,6 +194,8 @@ export class GroupCommitter {
       await this.repo.updateJobs(qr, uow.dirtyJobs());
       await this.repo.appendEvents(qr, uow.events);
       await this.repo.insertDeadLetters(qr, uow.deadLetters);
+      await this.deadLetterStore.markReplayed(qr, uow.deadLetterReplays);
+      await this.deadLetterStore.purge(qr, uow.deadLetterPurges);
       await this.repo.enqueueOutbox(qr, uow.outbox);
       await this.repo.saveChainHeads(qr, uow.changedHeads());
       await this.repo.appendAudit(qr, uow.auditEntries);
@@ -276,6 +284,10 @@ export class GroupCommitter {
         return applyThrottle(uow, ctx, env.data as ThrottleCommand);
       case 'submit-run':
         return applySubmitRun(uow, ctx, env.data as SubmitRunCommand);
+      case 'replay':
+        return applyReplay(uow, ctx, env.data as ReplayJobsCommand);
+      case 'purge-dead-letters':
+        return applyPurgeDeadLetters(uow, ctx, env.data as PurgeDeadLettersCommand);
     }
   }
 }
@@ -290,7 +302,10 @@ function jobIdsOf(verb: LedgerVerb, data: unknown): string[] {
     case 'submit-batch':
     case 'submit-run':
     case 'audit':
+    case 'purge-dead-letters':
       return [];
+    case 'replay':
+      return (data as ReplayJobsCommand).jobIds.map((id) => id.toLowerCase());
     case 'cancel':
       return [(data as CancelJobCommand).jobId];
     case 'lease':

@@ -13,6 +13,8 @@ import {
   LedgerVerb,
   ProgressRequest,
   PromoteCommand,
+  PurgeDeadLettersCommand,
+  ReplayJobsCommand,
   SubmitBatchCommand,
   SubmitJobCommand,
   SubmitRunCommand,
@@ -99,6 +101,18 @@ export class LedgerController {
   @MessagePattern(cmd('submit-run'), { data: SubmitRunCommand })
   submitRun(@Payload() m: Incoming<SubmitRunCommand>) {
     return this.ledger.execute('submit-run', m);
+  }
+
+  /** Replays of finished jobs (one, or a bulk of dead letters) → ReplayJobsResult (see ReplayJobsCommand). */
+  @MessagePattern(cmd('replay'), { data: ReplayJobsCommand })
+  replay(@Payload() m: Incoming<ReplayJobsCommand>) {
+    return this.ledger.execute('replay', m);
+  }
+
+  /** Removes dead letters from the set → PurgeDeadLettersResult. */
+  @MessagePattern(cmd('purge-dead-letters'), { data: PurgeDeadLettersCommand })
+  purgeDeadLetters(@Payload() m: Incoming<PurgeDeadLettersCommand>) {
+    return this.ledger.execute('purge-dead-letters', m);
   }
 
   /** An operator change made by another service, into the audit log → AppendAuditResult. */

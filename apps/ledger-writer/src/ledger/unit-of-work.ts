@@ -10,7 +10,7 @@ import {
   OrchNames,
 } from '@orch/contracts';
 import { chainHash } from '@orch/domain';
-import type { ChainHead, DeadLetterRow, IdempotencyRecord, JobRow, LedgerEventRow, OutboxMessage } from '@orch/persistence';
+import type { ChainHead, DeadLetterReplay, DeadLetterRow, DeadLetterState, IdempotencyRecord, JobRow, LedgerEventRow, OutboxMessage } from '@orch/persistence';
 import { idempotencyMapKey } from '@orch/persistence';
 import { v7 as uuidv7 } from 'uuid';
 import { RunGraphs } from './run-graphs';
@@ -41,6 +41,12 @@ export class UnitOfWork {
   readonly auditEntries: AuditEntryView[] = [];
   /** DAG runs: new runs to insert, and the preloaded graphs dependency resolution reads. */
   readonly runs = new RunGraphs();
+  /** Dead letters replayed in this transaction (written after {@link deadLetters} are inserted). */
+  readonly deadLetterReplays: DeadLetterReplay[] = [];
+  /** Dead letters removed from the set in this transaction. */
+  readonly deadLetterPurges: string[] = [];
+  /** Preloaded (row-locked) dead letters of the jobs replay and purge commands name. */
+  private readonly deadLetterRows = new Map<string, DeadLetterState>();
 
   constructor(
     readonly now: Date,
@@ -205,6 +211,39 @@ export class UnitOfWork {
       errorMessage: err?.message ?? null,
       deadLetteredAt: this.now.toISOString(),
     });
+  }
+
+  /** Adds preloaded, locked dead-letter rows (see {@link deadLetterOf}). */
+  loadDeadLetters(rows: Iterable<DeadLetterState>): void {
+    for (const r of rows) this.deadLetterRows.set(r.jobId, r);
+  }
+
+  /**
+   * The tenant's dead letter of job `id` as this transaction sees it: preloaded, or added by an
+   * earlier command of the batch; undefined when it is not in the set (or was purged here).
+   */
+  deadLetterOf(tenant: string, id: string): DeadLetterState | undefined {
+    if (this.deadLetterPurges.includes(id)) return undefined;
+    const row = this.deadLetterRows.get(id);
+    if (row) return row.tenant === tenant ? row : undefined;
+    const added = this.deadLetters.find((d) => d.jobId === id && d.tenant === tenant);
+    if (!added) return undefined;
+    const state: DeadLetterState = { ...added, replayedAs: null, replayedAt: null };
+    this.deadLetterRows.set(id, state);
+    return state;
+  }
+
+  /** Records that dead letter `jobId` was replayed as `replayedAs` (a later bulk replay skips it). */
+  markDeadLetterReplayed(jobId: string, replayedAs: string): void {
+    const at = this.now.toISOString();
+    const row = this.deadLetterRows.get(jobId);
+    if (row) Object.assign(row, { replayedAs, replayedAt: at });
+    this.deadLetterReplays.push({ jobId, replayedAs, replayedAt: at });
+  }
+
+  /** Removes dead letter `jobId` from the set. */
+  purgeDeadLetter(jobId: string): void {
+    this.deadLetterPurges.push(jobId);
   }
 
   /** Chain heads to write back. */

@@ -1,7 +1,7 @@
 import { CompleteResult, LeaseCommandResult, LeaseResult, SubmitJobCommand, SubmitJobResult, UpstreamReportResult } from '@orch/contracts';
 import { digestOf } from '@orch/domain';
 import { OrchClient } from '@orch/messaging';
-import { createTestDatabase, createTestNamespace, ServiceProcess, startService, TEST_NATS_URL, TestDatabase, TestNamespace, waitFor } from '@orch/testing';
+import { createTestDatabase, createTestNamespace, peakInFlight, ServiceProcess, startService, TEST_NATS_URL, TestDatabase, TestNamespace, waitFor } from '@orch/testing';
 import { parseRetryAfter, WorkerClient } from '@orch/sdk-node';
 import { Client } from 'pg';
 
@@ -67,22 +67,13 @@ describe('limits with two rate-limiter and two scheduler replicas (processes, re
     return { jobId: job.id, leaseId: r.allocation.leaseId, fencingToken: r.allocation.fencingToken };
   };
   /** Peak of jobs between `job.leased` and their attempt's end, replaying the tenant's ledger in order. */
-  const peakInFlight = async (jobType: string): Promise<number> => {
+  const peakOfType = async (jobType: string): Promise<number> => {
     const { rows } = await pg.query<{ event_type: string; job_id: string; attempt: number }>(
       `SELECT e.event_type, e.job_id, e.attempt FROM ledger.job_events e JOIN ledger.jobs j ON j.id = e.job_id
        WHERE e.tenant = $1 AND j.job_type = $2 ORDER BY e.seq`,
       [TENANT, jobType],
     );
-    const open = new Set<string>();
-    let peak = 0;
-    for (const r of rows) {
-      const k = `${r.job_id}:${r.attempt}`;
-      if (r.event_type === 'job.leased') open.add(k);
-      else if (['job.succeeded', 'job.failed', 'job.canceled', 'job.timed_out', 'job.queued'].includes(r.event_type)) open.delete(k);
-      else continue;
-      peak = Math.max(peak, open.size);
-    }
-    return peak;
+    return peakInFlight(rows);
   };
 
   it('never has more than the cap in flight, holds the rest throttled with the reason, and runs every job as slots free', async () => {
@@ -115,7 +106,7 @@ describe('limits with two rate-limiter and two scheduler replicas (processes, re
     );
     expect(new Set(jobs.map((j) => j.job.id))).toEqual(done);
     // The cap was reached (the test can see an excess) and never exceeded.
-    expect(await peakInFlight('cl.cap')).toBe(CAP);
+    expect(await peakOfType('cl.cap')).toBe(CAP);
     // Every slot came back.
     await waitFor(async () => (await pg.query(`SELECT value FROM limits.state WHERE key = $1`, [`${TENANT}:cap-cluster|tenant=${TENANT}|jobType=cl.cap`])).rows[0]?.value === 0, {
       timeoutMs: 10_000,
