@@ -43,7 +43,7 @@ import type { JobLogItem } from './jobs/job-logs.reader';
 import type { JobSummary } from './jobs-operations/job-summary';
 import { SubmitBatchRequest } from './jobs-operations/submit-batch.request';
 import { jobExplanationSchema } from './explain/explain.schema';
-import { runPageSchema, runViewSchema, submitRunResultSchema } from './runs/runs.schema';
+import { cancelRunSchema, runPageSchema, runViewSchema, submitRunResultSchema } from './runs/runs.schema';
 import { SCHEDULE_SCHEMAS, scheduleResponseSchemas } from './schedules/schedules.schema';
 import { limitsResponseSchemas } from './limits/limits.schema';
 import { replayResponseSchemas } from './replays/replays.schema';
@@ -74,6 +74,7 @@ export const S = {
   runSubmitted: 'SubmitRunResult',
   run: 'RunView',
   runPage: 'RunPage',
+  runCanceled: 'CancelRunResult',
   createSchedule: CreateScheduleRequest.name,
   updateSchedule: UpdateScheduleRequest.name,
   ...SCHEDULE_SCHEMAS,
@@ -291,6 +292,7 @@ export function apiResponseSchemas(): Record<string, SchemaObject> {
     [S.runSubmitted]: submitRunResultSchema,
     [S.run]: runViewSchema,
     [S.runPage]: runPageSchema,
+    [S.runCanceled]: cancelRunSchema,
     ...scheduleResponseSchemas(),
     ...limitsResponseSchemas(),
     ...replayResponseSchemas(),

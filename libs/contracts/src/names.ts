@@ -49,6 +49,7 @@ export const LedgerVerbs = [
   // Replays and the dead-letter set (issue 5): contracts in dead-letters.ts.
   'replay',
   'purge-dead-letters',
+  'cancel-run',
 ] as const;
 export type LedgerVerb = (typeof LedgerVerbs)[number];
 

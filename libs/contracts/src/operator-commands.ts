@@ -36,11 +36,13 @@ export const ControlPlaneLimits = {
 /** Audit actions the ledger-writer records itself. Other services choose theirs (`quota.update`, `webhook.create`, …). */
 export const AuditActions = {
   jobCancel: 'job.cancel',
+  runCancel: 'run.cancel',
 } as const;
 
 /** Target types used by the ledger-writer's own audit entries. */
 export const AuditTargetTypes = {
   job: 'job',
+  run: 'run',
 } as const;
 
 /** `<noun>.<verb>`, lower case: `job.cancel`, `quota.update`. */

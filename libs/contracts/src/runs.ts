@@ -3,10 +3,12 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsDefined,
   IsIn,
   IsObject,
   IsOptional,
   IsString,
+  IsUUID,
   Matches,
   MaxLength,
   MinLength,
@@ -14,6 +16,7 @@ import {
 } from 'class-validator';
 import type { JobStatus } from './job-status';
 import { JobLimits, SubmitJobRequest } from './jobs';
+import { IdempotencyRef, OperatorContext } from './operator';
 
 /** Limits of a DAG run (`POST /api/v1/runs`); the same as the pure validation in `@orch/domain` (DAG_MAX_*). */
 export const RunLimits = {
@@ -169,4 +172,38 @@ export interface RunView extends RunRecordView {
 export interface RunListPage {
   runs: (RunRecordView & { status: RunStatusValue })[];
   nextPageToken: string | null;
+}
+
+/**
+ * `ledger-writer.cancel-run` (scope `orch:operate`): cancels every unfinished job of the envelope's
+ * tenant's run in one transaction — pending, queued and throttled jobs end `canceled` at once
+ * (`canceled_by_operator`); leased and running ones get a cancel request and the grace period, as
+ * `cancel` does for one job (their workers are told). Finished jobs are left as they are. One
+ * `run.cancel` audit entry on the run, except on an idempotent replay. Another tenant's run, or an
+ * unknown one, is `not_found`.
+ */
+export class CancelRunCommand {
+  @IsUUID()
+  runId!: string;
+
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => OperatorContext)
+  operator!: OperatorContext;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => IdempotencyRef)
+  idempotency?: IdempotencyRef;
+}
+
+/** Reply of `ledger-writer.cancel-run`. */
+export interface CancelRunResult {
+  runId: string;
+  /** Jobs this call ended `canceled`. */
+  canceled: string[];
+  /** Leased or running jobs that got a cancel request (they end when their worker stops, or at the grace deadline). */
+  cancelRequested: string[];
+  /** False when every job had finished or was already cancel-requested. */
+  changed: boolean;
 }

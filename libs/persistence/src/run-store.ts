@@ -145,6 +145,12 @@ export class RunStore {
     return rows.map(jobFromDb);
   }
 
+  /** Ids of every job of the tenant's run (empty: no such run of this tenant). */
+  async runJobIds(q: Queryable, tenant: string, runId: string): Promise<string[]> {
+    const rows: { id: string }[] = await q.query(`SELECT id FROM ledger.jobs WHERE run_id = $1 AND tenant = $2 ORDER BY id`, [runId, tenant]);
+    return rows.map((r) => r.id);
+  }
+
   /** Every edge of the tenant's run. */
   async runEdges(q: Queryable, tenant: string, runId: string): Promise<RunEdgeRow[]> {
     const rows: Record<string, unknown>[] = await q.query(

@@ -1,19 +1,20 @@
-import { Body, Controller, Get, Headers, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { RequireScopes } from '@orch/auth';
-import { RunLimits, RunView, Scopes, SubmitRunRequest, SubmitRunResult } from '@orch/contracts';
+import { CurrentOperator, OperatorAction, RequireScopes } from '@orch/auth';
+import { OperatorContext, RunLimits, RunView, Scopes, SubmitRunRequest, SubmitRunResult } from '@orch/contracts';
 import { ApiJsonBody, ApiJsonResponse, ApiPageQuery, ApiProblemResponse, OpenApiRefs } from '@orch/service-kit';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey } from '../http/headers';
 import { JsonContentGuard } from '../http/json-content.guard';
 import { TenantId } from '../http/tenant.decorator';
 import { ValidatedPlainPipe } from '../http/validated-plain.pipe';
-import { BadQuery, BodyTooLarge, IdempotencyConflict, NotJson, Unavailable } from '../openapi-decorators';
+import { assertNoBody } from '../http/no-body';
+import { BadQuery, BodyTooLarge, IdempotencyConflict, NotJson, REASON_MISSING, Unavailable } from '../openapi-decorators';
 import { S } from '../openapi-schemas';
-import { RUN_EXAMPLE_ID, runViewExample, submitRunExample, submitRunResultExample } from './runs.examples';
+import { cancelRunExample, RUN_EXAMPLE_ID, runViewExample, submitRunExample, submitRunResultExample } from './runs.examples';
 import { parseListRunsQuery } from './runs.params';
-import { RunPage, RunsService } from './runs.service';
+import { CancelRunView, RunPage, RunsService } from './runs.service';
 
 const H = OpenApiRefs.headers;
 
@@ -143,5 +144,53 @@ export class RunsController {
   @Unavailable('the ledger database', false)
   get(@TenantId() tenant: string, @Param('id') id: string): Promise<RunView> {
     return this.runs.get(tenant, id);
+  }
+
+  /**
+   * Cancels every unfinished job of the run (operator action: `X-Orch-Reason` required,
+   * `X-Orch-Ticket` optional, audited as `run.cancel`). Takes no body.
+   */
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @RequireScopes(Scopes.operate)
+  @OperatorAction({ ticket: 'optional' })
+  @ApiOperation({
+    operationId: 'cancelRun',
+    summary: 'Cancel a DAG run',
+    description:
+      'Cancels every unfinished job of the run in one ledger transaction: pending, queued and throttled jobs end `canceled` at once; leased and running ' +
+      'jobs get a cancel request and a grace period (their workers are told, as for `POST /api/v1/jobs/{id}/cancel`) and end `canceled` when they stop. ' +
+      'Finished jobs stay as they are. Operator action (`X-Orch-Reason`, `X-Orch-Ticket` optional), audited once as `run.cancel`. Takes no body. ' +
+      'A retry with the same `Idempotency-Key` answers the first result; cancelling again changes nothing (`changed: false`).',
+  })
+  @ApiParam({ name: 'id', description: 'The run id (UUID).', schema: { type: 'string', format: 'uuid' }, example: RUN_EXAMPLE_ID })
+  @ApiJsonResponse(200, {
+    description: 'What the call canceled or asked to cancel, and the run as it is now.',
+    schema: S.runCanceled,
+    examples: { canceled: { summary: 'A run canceled half way', value: cancelRunExample } },
+    headers: [H.idempotencyKey],
+  })
+  @ApiProblemResponse(400, {
+    description: 'No (or a too long) `X-Orch-Reason`, a body with fields, a malformed Idempotency-Key (`validation_failed`), or no tenant chosen (`tenant_required`).',
+    examples: { reason: REASON_MISSING },
+  })
+  @ApiProblemResponse(404, {
+    description: "No such run in the caller's tenant. A malformed id, an unknown id and another tenant's run are answered alike.",
+    examples: { not_found: { code: 'not_found', detail: `run ${RUN_EXAMPLE_ID} not found` } },
+  })
+  @IdempotencyConflict('run, reason or ticket')
+  @Unavailable('ledger-writer', true)
+  async cancel(
+    @TenantId() tenant: string,
+    @Param('id') id: string,
+    @CurrentOperator() operator: OperatorContext,
+    @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CancelRunView> {
+    assertNoBody(req, 'the reason goes in X-Orch-Reason and the ticket in X-Orch-Ticket');
+    const key = parseIdempotencyKey(idempotencyKey) ?? uuidv7();
+    res.setHeader('Idempotency-Key', key);
+    return this.runs.cancel(tenant, id, operator, key);
   }
 }

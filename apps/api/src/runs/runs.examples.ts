@@ -1,4 +1,5 @@
 import type { RunView, SubmitRunRequest, SubmitRunResult } from '@orch/contracts';
+import type { CancelRunView } from './runs.service';
 
 const RUN_ID = '0190d6f0-4a00-7b00-8c00-00000000d001';
 const ids = { fetch: '0190d6f0-4a00-7b00-8c00-00000000a001', parse: '0190d6f0-4a00-7b00-8c00-00000000a002', enrich: '0190d6f0-4a00-7b00-8c00-00000000a003', publish: '0190d6f0-4a00-7b00-8c00-00000000a004' };
@@ -76,3 +77,16 @@ export const runViewExample: RunView = {
 };
 
 export const RUN_EXAMPLE_ID = RUN_ID;
+
+/** `POST /api/v1/runs/{id}/cancel` of the run above, half way: enrich gets a cancel request, publish ends at once. */
+export const cancelRunExample: CancelRunView = {
+  runId: record.id,
+  canceled: [ids.publish],
+  cancelRequested: [ids.enrich],
+  changed: true,
+  run: {
+    ...runViewExample,
+    summary: { total: 4, finished: 3, failing: true, counts: { ...counts, pending: 0, canceled: 1 } },
+    jobs: runViewExample.jobs.map((j) => (j.key === 'publish' ? { ...j, status: 'canceled', statusReason: 'canceled_by_operator' } : j)),
+  },
+};

@@ -168,4 +168,31 @@ describe('/api/v1/runs (api and ledger-writer as real processes)', () => {
     expect(seen).toEqual(all.items.map((r) => r.id));
     expectProblem(await stack.get('/api/v1/runs?page_token=nope', TENANT), 400, 'validation_failed');
   });
+
+  it('cancels a run (200, what it did and the run now), refuses a reader token (403), no reason (400) and another tenant (404), changing nothing', async () => {
+    const res = await post({ jobs: [job('x'), job('y', ['x'])] });
+    const runId = res.body.run.id;
+    const before = await counts();
+    const reader = await stack.authHeader({ tenant: TENANT, scopes: ['orch:read'], sub: 'viewer' });
+    expectProblem(await send(stack, 'POST', `/api/v1/runs/${runId}/cancel`, { ...reader, 'X-Orch-Reason': 'stop' }), 403, 'forbidden');
+    expectProblem(await send(stack, 'POST', `/api/v1/runs/${runId}/cancel`, auth), 400, 'validation_failed');
+    const other = await operatorAuth(stack, 'initech');
+    expectProblem(await send(stack, 'POST', `/api/v1/runs/${runId}/cancel`, { ...other, 'X-Orch-Reason': 'stop' }), 404, 'not_found');
+    expect(await counts()).toEqual(before);
+
+    const canceled = await send<{ changed: boolean; canceled: string[]; cancelRequested: string[]; run: RunView }>(stack, 'POST', `/api/v1/runs/${runId}/cancel`, {
+      ...auth,
+      'X-Orch-Reason': 'wrong feed',
+      'Idempotency-Key': 'cancel-run-1',
+    });
+    expect(canceled.status).toBe(200);
+    expect(canceled.body).toMatchObject({ changed: true, cancelRequested: [] });
+    expect(canceled.body.canceled).toHaveLength(2);
+    expect(canceled.body.run.status).toBe('canceled');
+    expect(canceled.body.run.jobs.map((j) => j.status)).toEqual(['canceled', 'canceled']);
+    const again = await send<{ changed: boolean; canceled: string[] }>(stack, 'POST', `/api/v1/runs/${runId}/cancel`, { ...auth, 'X-Orch-Reason': 'wrong feed', 'Idempotency-Key': 'cancel-run-1' });
+    expect(again.body.canceled).toEqual(canceled.body.canceled);
+    const repeat = await send<{ changed: boolean }>(stack, 'POST', `/api/v1/runs/${runId}/cancel`, { ...auth, 'X-Orch-Reason': 'wrong feed' });
+    expect(repeat.body.changed).toBe(false);
+  });
 });

@@ -1,6 +1,7 @@
 import type { SchemaObject } from '@nestjs/swagger';
 import { JOB_STATUSES, RunFailurePolicies, RunJobView, RunRecordView, RunStatusValue, RunView, SubmitRunResult } from '@orch/contracts';
-import { objectSchema, orNull, pageSchema } from '@orch/service-kit';
+import { objectSchema, orNull, pageSchema, schemaRef } from '@orch/service-kit';
+import type { CancelRunView } from './runs.service';
 
 const string = (description?: string, extra: SchemaObject = {}): SchemaObject => ({ type: 'string', ...extra, ...(description ? { description } : {}) });
 const uuid = (description?: string): SchemaObject => string(description, { format: 'uuid' });
@@ -91,3 +92,14 @@ export const runPageSchema = pageSchema(
   objectSchema<RunRecordView & { status: RunStatusValue }>({ description: 'A run with its aggregate status.', properties: { ...recordProperties, status: runStatus } }),
   'A page of runs, newest first.',
 );
+
+/** Schema of `POST /api/v1/runs/{id}/cancel`. */
+export const cancelRunSchema = objectSchema<CancelRunView>({
+  properties: {
+    runId: uuid(),
+    canceled: { type: 'array', items: uuid(), description: 'Jobs this call ended `canceled` (they were pending, queued or throttled).' },
+    cancelRequested: { type: 'array', items: uuid(), description: 'Leased or running jobs that got a cancel request; they end `canceled` when their worker stops or at the grace deadline.' },
+    changed: { type: 'boolean', description: 'False when every job had finished or was already cancel-requested.' },
+    run: schemaRef('RunView'),
+  },
+});

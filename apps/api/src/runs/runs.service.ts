@@ -1,6 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { OrchError, RunStatusValue, RunView, SubmitRunCommand, SubmitRunRequest, SubmitRunResult, RunRecordView } from '@orch/contracts';
-import { runStatus } from '@orch/domain';
+import {
+  CancelRunCommand,
+  CancelRunResult,
+  OperatorContext,
+  OrchError,
+  RunStatusValue,
+  RunView,
+  SubmitRunCommand,
+  SubmitRunRequest,
+  SubmitRunResult,
+  RunRecordView,
+} from '@orch/contracts';
+import { digestOf, runStatus } from '@orch/domain';
 import { OrchClient } from '@orch/messaging';
 import { LEDGER_DATA_SOURCE, RunStore, toRunRecordView } from '@orch/persistence';
 import { currentContext } from '@orch/telemetry';
@@ -15,6 +26,14 @@ import { encodePageToken } from '../jobs/page-token';
 import { buildRunCommand, estimateRunReplyBytes, runProject } from './run-command';
 import { buildRunView } from './run-view';
 import type { ListRunsParams } from './runs.params';
+
+/** Idempotency scope of a run cancel (the run id is in the digest). */
+export const RUN_CANCEL_SCOPE = 'POST /api/v1/runs/{id}/cancel';
+
+/** Answer of `POST /api/v1/runs/{id}/cancel`: what the call did, and the run as it is now. */
+export interface CancelRunView extends CancelRunResult {
+  run: RunView;
+}
 
 /** A page of `GET /api/v1/runs`. */
 export interface RunPage {
@@ -53,6 +72,29 @@ export class RunsService {
     } catch (err) {
       throw commandFailure(err, 'ledger-writer', timeoutMs);
     }
+  }
+
+  /**
+   * Sends `ledger-writer.cancel-run` (404 for a malformed id without asking) and answers what it
+   * did, with the run as it is now. A retry with the Idempotency-Key answers the first call's result.
+   */
+  async cancel(tenant: string, id: string, operator: OperatorContext, idempotencyKey: string): Promise<CancelRunView> {
+    if (!isJobId(id)) throw new OrchError('notFound', 'run (invalid id) not found');
+    const runId = id.toLowerCase();
+    const data: CancelRunCommand = {
+      runId,
+      operator,
+      idempotency: { key: idempotencyKey, scope: RUN_CANCEL_SCOPE, requestDigest: digestOf({ runId, reason: operator.reason, ticket: operator.ticket ?? null }) },
+    };
+    const correlationId = currentContext().correlationId ?? uuidv7();
+    const timeoutMs = this.config.API_COMMAND_TIMEOUT_MS;
+    let result: CancelRunResult;
+    try {
+      result = await this.client.command<CancelRunResult, CancelRunCommand>('ledger-writer', 'cancel-run', { type: 'ledger.cancel-run', tenant, project: '*', correlationId, data }, { timeoutMs });
+    } catch (err) {
+      throw commandFailure(err, 'ledger-writer', timeoutMs);
+    }
+    return { ...result, run: await this.get(tenant, runId) };
   }
 
   /** The run with its graph, states and critical path; 404 for an unknown, malformed or another tenant's id. */

@@ -3,10 +3,13 @@ import {
   AuditTargetTypes,
   CancelJobCommand,
   CancelJobResult,
+  CancelRunCommand,
+  CancelRunResult,
   EventType,
   FailResult,
   JobStatus,
   OperatorContext,
+  OrchError,
   TransitionReason,
 } from '@orch/contracts';
 import type { JobRow } from '@orch/persistence';
@@ -61,14 +64,14 @@ export function applyCancel(uow: UnitOfWork, ctx: CommandContext, cmd: CancelJob
   return { job: toJobView(job), changed };
 }
 
-function cancelNow(uow: UnitOfWork, ctx: CommandContext, job: JobRow, operator: OperatorContext): void {
+function cancelNow(uow: UnitOfWork, ctx: CommandContext, job: JobRow, operator: OperatorContext, resolve = true): void {
   transition(job, JobStatus.canceled);
   job.status = JobStatus.canceled;
   job.statusReason = TransitionReason.canceledByOperator;
   job.finishedAt = uow.now;
   uow.touch(job);
   uow.emit(job, EventType.canceled, ctx, { reason: TransitionReason.canceledByOperator, operatorReason: operator.reason, ticket: operator.ticket ?? null });
-  resolveDependants(uow, ctx, job);
+  if (resolve) resolveDependants(uow, ctx, job);
 }
 
 function requestCancel(uow: UnitOfWork, ctx: CommandContext, job: JobRow, operator: OperatorContext, graceMs: number): void {
@@ -116,6 +119,57 @@ export function endCanceled(
   });
   resolveDependants(uow, ctx, job);
   return { status: job.status };
+}
+
+/**
+ * `cancel-run` (see CancelRunCommand): cancels every unfinished job of the run at once or by
+ * request, like `cancel` does one job. Dependants are not resolved here: every job of the run is
+ * canceled in this same transaction, so there is nothing left to queue or cancel downstream (a
+ * cancel-requested job resolves its — already canceled — children when it ends).
+ * `jobIds` are the run's jobs, read by the group commit (empty: no such run of the tenant).
+ */
+export function applyCancelRun(uow: UnitOfWork, ctx: CommandContext, cmd: CancelRunCommand, policy: LedgerPolicy, jobIds: readonly string[]): CancelRunResult {
+  const runId = cmd.runId.toLowerCase();
+  if (cmd.idempotency) {
+    const replay = replayIdempotent(uow, ctx.tenant, cmd.idempotency, (rec) => ({
+      runId,
+      canceled: (rec.result?.['canceled'] as string[] | undefined) ?? [],
+      cancelRequested: (rec.result?.['cancelRequested'] as string[] | undefined) ?? [],
+      changed: rec.result?.['changed'] === true,
+    }));
+    if (replay) return replay;
+  }
+  const jobs = jobIds.map((id) => uow.job(ctx.tenant, id)).filter((j): j is JobRow => j !== undefined);
+  if (jobs.length === 0) throw new OrchError('notFound', `run ${runId} not found`, { retryable: false });
+  const canceled: string[] = [];
+  const cancelRequested: string[] = [];
+  const before: Record<string, number> = {};
+  for (const job of jobs) before[job.status] = (before[job.status] ?? 0) + 1;
+  for (const job of jobs) {
+    if (CANCEL_AT_ONCE.has(job.status)) {
+      cancelNow(uow, ctx, job, cmd.operator, false);
+      canceled.push(job.id);
+    } else if (CANCEL_BY_REQUEST.has(job.status) && job.cancelRequestedAt === null) {
+      requestCancel(uow, ctx, job, cmd.operator, policy.cancelGraceMs);
+      cancelRequested.push(job.id);
+    }
+  }
+  const after: Record<string, number> = {};
+  for (const job of jobs) after[job.status] = (after[job.status] ?? 0) + 1;
+  const changed = canceled.length + cancelRequested.length > 0;
+  uow.appendAudit(ctx.tenant, {
+    project: jobs[0].project,
+    action: AuditActions.runCancel,
+    targetType: AuditTargetTypes.run,
+    targetId: runId,
+    operator: cmd.operator,
+    before: { jobs: before },
+    after: { jobs: after, canceled, cancelRequested },
+  });
+  if (cmd.idempotency) {
+    uow.remember({ tenant: ctx.tenant, ...cmd.idempotency, jobId: null, result: { jobIds: [...canceled, ...cancelRequested], canceled, cancelRequested, changed } });
+  }
+  return { runId, canceled, cancelRequested, changed };
 }
 
 /** The job fields an audit entry records before and after an operator action. */

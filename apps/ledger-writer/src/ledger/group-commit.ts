@@ -3,6 +3,7 @@ import {
   AdmitCommand,
   AppendAuditCommand,
   CancelJobCommand,
+  CancelRunCommand,
   CompleteRequest,
   Envelope,
   ExpireCommand,
@@ -45,6 +46,7 @@ import {
   applyThrottle,
 } from './commands';
 import { recordedJobIds } from './command-support';
+import { applyCancelRun } from './cancel';
 import { applyPurgeDeadLetters, applyReplay } from './replay';
 import { CommandContext, UnitOfWork } from './unit-of-work';
 
@@ -174,6 +176,14 @@ export class GroupCommitter {
       const idem = await this.repo.findIdempotencyKeys(qr, keys);
       const ids = new Set<string>([...idem.values()].flatMap(recordedJobIds));
       for (const c of batch) for (const id of jobIdsOf(c.verb, c.envelope.data)) ids.add(id);
+      // A run cancel names a run: its jobs are read (and locked below with the others) here.
+      const runJobs = new Map<PendingCommand, string[]>();
+      for (const c of batch) {
+        if (c.verb !== 'cancel-run') continue;
+        const runJobIds = await this.runStore.runJobIds(qr, c.envelope.tenant, (c.envelope.data as CancelRunCommand).runId.toLowerCase());
+        runJobs.set(c, runJobIds);
+        for (const id of runJobIds) ids.add(id);
+      }
       const jobs = await this.repo.loadJobs(qr, [...ids], true);
       const uow = new UnitOfWork(new Date(), this.names, jobs, heads, idem, auditHeads);
       await this.preloadRuns(qr, batch, jobs, uow);
@@ -181,7 +191,7 @@ export class GroupCommitter {
       if (deadLetterIds.length > 0) uow.loadDeadLetters((await this.deadLetterStore.lockForUpdate(qr, { jobIds: deadLetterIds.map((id) => id.toLowerCase()) })).values());
       for (const c of batch) {
         try {
-          outcomes.push({ ok: true, value: this.apply(uow, c) });
+          outcomes.push({ ok: true, value: this.apply(uow, c, runJobs.get(c) ?? []) });
         } catch (err) {
           if (!(err instanceof OrchError)) throw err;
           outcomes.push({ ok: false, error: err });
@@ -244,7 +254,7 @@ export class GroupCommitter {
     for (const [id, row] of await this.repo.loadJobs(qr, missing, true)) jobs.set(id, row);
   }
 
-  private apply(uow: UnitOfWork, c: PendingCommand): unknown {
+  private apply(uow: UnitOfWork, c: PendingCommand, runJobIds: readonly string[]): unknown {
     const env = c.envelope;
     const ctx: CommandContext = {
       envelopeId: env.id,
@@ -288,6 +298,8 @@ export class GroupCommitter {
         return applyReplay(uow, ctx, env.data as ReplayJobsCommand);
       case 'purge-dead-letters':
         return applyPurgeDeadLetters(uow, ctx, env.data as PurgeDeadLettersCommand);
+      case 'cancel-run':
+        return applyCancelRun(uow, ctx, env.data as CancelRunCommand, this.policy, runJobIds);
     }
   }
 }
@@ -303,6 +315,7 @@ function jobIdsOf(verb: LedgerVerb, data: unknown): string[] {
     case 'submit-run':
     case 'audit':
     case 'purge-dead-letters':
+    case 'cancel-run':
       return [];
     case 'replay':
       return (data as ReplayJobsCommand).jobIds.map((id) => id.toLowerCase());

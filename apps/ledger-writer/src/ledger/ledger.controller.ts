@@ -4,6 +4,7 @@ import {
   AdmitCommand,
   AppendAuditCommand,
   CancelJobCommand,
+  CancelRunCommand,
   CompleteRequest,
   ExpireCommand,
   FailRequest,
@@ -101,6 +102,12 @@ export class LedgerController {
   @MessagePattern(cmd('submit-run'), { data: SubmitRunCommand })
   submitRun(@Payload() m: Incoming<SubmitRunCommand>) {
     return this.ledger.execute('submit-run', m);
+  }
+
+  /** Cancels every unfinished job of a run → CancelRunResult (see CancelRunCommand). */
+  @MessagePattern(cmd('cancel-run'), { data: CancelRunCommand })
+  cancelRun(@Payload() m: Incoming<CancelRunCommand>) {
+    return this.ledger.execute('cancel-run', m);
   }
 
   /** Replays of finished jobs (one, or a bulk of dead letters) → ReplayJobsResult (see ReplayJobsCommand). */

@@ -238,4 +238,32 @@ describe('ledger-writer submit-run and dependency resolution (real process, Post
     expect(await runs.getRun(ds, 'other', mine.run.id)).toBeNull();
     expect(await runs.getRun(ds, TENANT, mine.run.id)).toMatchObject({ id: mine.run.id, tenant: TENANT });
   });
+
+  it('cancels a whole run: queued and pending jobs at once (canceled_by_operator, not parent_failed), a running one by request; audited once; a repeat changes nothing', async () => {
+    const operator = { subject: 'ops@example.com', scopes: ['orch:operate'], reason: 'wrong input feed', ticket: 'INC-9' };
+    const run = await submitRun({ jobs: [job('a'), job('b', ['a']), job('c', ['b']), job('side')], failurePolicy: 'continue' });
+    const fence = await start(idOf(run, 'a'));
+    await succeed(idOf(run, 'side'));
+    const res = await command<{ runId: string; canceled: string[]; cancelRequested: string[]; changed: boolean }>('cancel-run', { runId: run.run.id, operator });
+    expect(res.changed).toBe(true);
+    expect(res.canceled.sort()).toEqual([idOf(run, 'b'), idOf(run, 'c')].sort());
+    expect(res.cancelRequested).toEqual([idOf(run, 'a')]);
+    expect(await statuses(run)).toEqual({ a: 'running', b: 'canceled', c: 'canceled', side: 'succeeded' });
+    for (const key of ['b', 'c']) expect((await reader.getJob(ds, TENANT, idOf(run, key)))!.statusReason).toBe('canceled_by_operator');
+    // The running job's worker stops and reports: it ends canceled, and nothing downstream moves again.
+    const eventsBefore = (await ds.query(`SELECT count(*)::int AS n FROM ledger.job_events WHERE tenant = $1`, [TENANT]))[0].n;
+    await command('fail', { ...fence, error: { code: 'canceled', message: 'stopped', retryable: true } });
+    expect(await statuses(run)).toEqual({ a: 'canceled', b: 'canceled', c: 'canceled', side: 'succeeded' });
+    expect((await ds.query(`SELECT count(*)::int AS n FROM ledger.job_events WHERE tenant = $1`, [TENANT]))[0].n).toBe(eventsBefore + 1);
+    const audit = await ds.query(`SELECT action, target_type, reason, ticket, before, after FROM ledger.audit_log WHERE tenant = $1 AND target_id = $2`, [TENANT, run.run.id]);
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ action: 'run.cancel', target_type: 'run', reason: operator.reason, ticket: operator.ticket, before: { jobs: { pending: 2, running: 1, succeeded: 1 } } });
+    expect(audit[0].after.jobs).toEqual({ running: 1, canceled: 2, succeeded: 1 });
+
+    const again = await command<{ changed: boolean; canceled: string[] }>('cancel-run', { runId: run.run.id, operator });
+    expect(again).toMatchObject({ changed: false, canceled: [], cancelRequested: [] });
+    const foreign = await command('cancel-run', { runId: run.run.id, operator }, 'dag-other').then(() => null, (e: unknown) => e);
+    expect(foreign).toBeInstanceOf(OrchError);
+    expect((foreign as OrchError).code).toBe('not_found');
+  });
 });
