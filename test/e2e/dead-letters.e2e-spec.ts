@@ -14,7 +14,7 @@ const REASON = { 'X-Orch-Reason': 'upstream fixed', 'X-Orch-Ticket': 'INC-1000' 
  * live traffic — counted from the ledger and the rate-limiter's admissions, not trusted.
  */
 describe('a bulk replay of 1,000 dead letters through the real services respects limits', () => {
-  const cluster = new E2eCluster({ SCHEDULER_POLL_MS: '250', LIMITS_RECONCILE_MS: '1000' });
+  const cluster = new E2eCluster({ SCHEDULER_POLL_MS: '250', LIMITS_RECONCILE_MS: '1000', JOB_TIMEOUTS: 'demo.echo=2000', BACKOFF_BASE_MS: '200', BACKOFF_MAX_MS: '400' });
   let token: string;
   let quota: string;
 
@@ -94,4 +94,28 @@ describe('a bulk replay of 1,000 dead letters through the real services respects
     }
     expect(worst).toBeLessThanOrEqual(0);
   }, 420_000);
+
+  it('ends an attempt that overruns its job type\'s execution timeout as execution_timeout, retries it, then dead-letters it timed_out; a quick job of the type succeeds', async () => {
+    const submit = async (payload: Record<string, unknown>) =>
+      post<{ id: string }>('/api/v1/jobs', { project: 'p1', jobType: 'demo.echo', payload, maxAttempts: 2 }, token, { 'Idempotency-Key': `timeout-${JSON.stringify(payload)}` });
+    const slow = await submit({ sleepMs: 20_000 });
+    const quick = await submit({ sleepMs: 100 });
+    const status = async (id: string) => (await cluster.pg.query(`SELECT status, status_reason, attempt, deadline_at FROM ledger.jobs WHERE id = $1`, [id])).rows[0];
+    await waitFor(async () => (await status(quick.id)).status === 'succeeded', { timeoutMs: 30_000, what: 'the quick job to succeed' });
+    const ended = await waitFor(async () => {
+      const row = await status(slow.id);
+      return row.status === 'timed_out' ? row : null;
+    }, { timeoutMs: 30_000, intervalMs: 250, what: 'the slow job to time out twice' });
+    expect(ended).toMatchObject({ status_reason: 'execution_timeout', attempt: 2, deadline_at: null });
+    const { rows } = await cluster.pg.query(`SELECT event_type, attempt, data FROM ledger.job_events WHERE job_id = $1 ORDER BY seq`, [slow.id]);
+    const types = rows.map((r: { event_type: string }) => r.event_type);
+    expect(types.filter((t: string) => t === 'job.running')).toHaveLength(2);
+    expect(types.slice(-2)).toEqual(['job.timed_out', 'job.dead_lettered']);
+    // The first attempt came back as a retry because of the timeout.
+    const retry = rows.find((r: { event_type: string; data: { reason?: string } }) => r.event_type === 'job.queued' && r.data.reason === 'execution_timeout');
+    expect(retry).toBeDefined();
+    expect(types).not.toContain('job.succeeded');
+    const dl = (await cluster.pg.query(`SELECT reason, error_code FROM ledger.dead_letters WHERE job_id = $1`, [slow.id])).rows[0];
+    expect(dl).toEqual({ reason: 'execution_timeout', error_code: 'execution_timeout' });
+  }, 120_000);
 });

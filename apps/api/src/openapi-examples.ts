@@ -48,6 +48,7 @@ export function exampleJob(overrides: Partial<JobView> = {}): JobView {
     idempotencyKey: 'order-42-submit',
     runId: null,
     replayOf: null,
+    deadlineAt: null,
     createdAt: '2026-11-23T10:15:00.123Z',
     updatedAt: '2026-11-23T10:15:00.123Z',
     startedAt: null,

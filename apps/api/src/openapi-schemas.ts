@@ -149,6 +149,7 @@ const job = objectSchema<JobView>({
         properties: { requestedAt: instant(), reason: string('`X-Orch-Reason` of the cancel.'), deadline: orNull(instant('The end of the grace period.')) },
       }),
     ),
+    deadlineAt: orNull(instant("When the running attempt must be done: its start plus the job type's execution timeout (`JOB_TIMEOUTS`); null without one.")),
     correlationId: string(),
     idempotencyKey: string('The Idempotency-Key the job was submitted with (`<batch key>#<index>` for a batch item, `<run key>#<job key>` for a run\'s job).'),
     runId: orNull(uuid('The DAG run the job belongs to (`POST /api/v1/runs`), or null.')),

@@ -1,5 +1,6 @@
 import { BaseServiceConfig } from '@orch/service-kit';
-import { IsInt, IsNumber, Max, Min } from 'class-validator';
+import { IsInt, IsNumber, IsString, Max, Min, ValidateBy } from 'class-validator';
+import { parseJobTimeouts } from './ledger/job-timeouts';
 
 /** Default `CANCEL_GRACE_MS`. */
 export const CANCEL_GRACE_DEFAULT_MS = 30_000;
@@ -42,4 +43,20 @@ export class LedgerWriterConfig extends BaseServiceConfig {
 
   @IsInt() @Min(2) @Max(100)
   DB_POOL_SIZE = 10;
+
+  /**
+   * Execution timeouts per job type, `jobType=ms` pairs separated by commas
+   * (`nvd.sync=600000,demo.echo=30000`; empty: none). A running attempt of such a type must be
+   * done by its start + the timeout: its lease is never extended past that, and an attempt that
+   * overruns ends `execution_timeout` (retried, then `timed_out`).
+   */
+  @IsString()
+  @ValidateBy({
+    name: 'isJobTimeouts',
+    validator: {
+      validate: (v: unknown) => typeof v === 'string' && parseJobTimeouts(v).problems.length === 0,
+      defaultMessage: (args) => `JOB_TIMEOUTS: ${parseJobTimeouts(String(args?.value ?? '')).problems.join('; ')}`,
+    },
+  })
+  JOB_TIMEOUTS = '';
 }

@@ -74,6 +74,8 @@ export const TransitionReason = {
   waitingParents: 'waiting_parents',
   /** Every parent of a DAG run's job is resolved: it was queued (or waits for its runAt). */
   parentsResolved: 'parents_resolved',
+  /** The attempt ran past its job type's execution timeout (`JOB_TIMEOUTS`): retried, or the job ends `timed_out`. */
+  executionTimeout: 'execution_timeout',
   /** A parent ended failed/canceled/timed_out and the run's policy is `cancel`. */
   parentFailed: 'parent_failed',
 } as const;

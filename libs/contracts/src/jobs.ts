@@ -126,6 +126,8 @@ export interface JobView {
   progress: { percent: number | null; message: string | null } | null;
   /** Set once an operator asked to cancel the job while it was leased or running (see CancelJobCommand). */
   cancel: { requestedAt: string; reason: string; deadline: string | null } | null;
+  /** When the running attempt must be done (its job type's execution timeout), or null. */
+  deadlineAt: string | null;
   correlationId: string;
   idempotencyKey: string;
   /** The DAG run the job belongs to (`POST /api/v1/runs`), or null. */

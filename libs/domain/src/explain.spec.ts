@@ -30,6 +30,7 @@ function job(over: Partial<JobView> = {}): JobView {
     idempotencyKey: 'k1',
     runId: null,
     replayOf: null,
+    deadlineAt: null,
     createdAt: NOW.toISOString(),
     updatedAt: NOW.toISOString(),
     startedAt: null,

@@ -7,7 +7,7 @@ export interface FailureInput {
   /** Worker's word; a lease expiry is always retryable. */
   retryable: boolean;
   retryAfterMs?: number;
-  cause: 'worker_failure' | 'lease_expired';
+  cause: 'worker_failure' | 'lease_expired' | 'execution_timeout';
 }
 
 export type FailureDecision =
@@ -28,12 +28,15 @@ export function decideFailure(
     return { kind: 'terminal', status: JobStatus.failed, reason: TransitionReason.nonRetryable };
   }
   if (input.attempt >= input.maxAttempts) {
+    // An attempt that overran its execution timeout ends the job timed_out; any other, failed.
+    if (input.cause === 'execution_timeout') return { kind: 'terminal', status: JobStatus.timedOut, reason: TransitionReason.executionTimeout };
     return { kind: 'terminal', status: JobStatus.failed, reason: TransitionReason.attemptsExhausted };
   }
   return {
     kind: 'retry',
     nextAttempt: input.attempt + 1,
     backoffMs: backoffMs(input.attempt, policy, random, input.retryAfterMs),
-    reason: input.cause === 'lease_expired' ? TransitionReason.leaseExpired : TransitionReason.retryBackoff,
+    reason:
+      input.cause === 'lease_expired' ? TransitionReason.leaseExpired : input.cause === 'execution_timeout' ? TransitionReason.executionTimeout : TransitionReason.retryBackoff,
   };
 }

@@ -39,6 +39,8 @@ export interface JobRow {
   cancelReason: string | null;
   /** The lease ends by then at the latest (cancel grace). */
   cancelDeadline: Date | null;
+  /** When the running attempt must be done (its job type's execution timeout), or null. */
+  deadlineAt: Date | null;
   /** The upstream source limits key on, or null. */
   source: string | null;
   /** Why a throttled job waits; null unless `status` is `throttled`. */
@@ -80,6 +82,7 @@ const COLUMNS: [keyof JobRow, string][] = [
   ['cancelRequestedAt', 'cancel_requested_at'],
   ['cancelReason', 'cancel_reason'],
   ['cancelDeadline', 'cancel_deadline'],
+  ['deadlineAt', 'deadline_at'],
   ['source', 'source'],
   ['throttle', 'throttle'],
 ];
@@ -93,6 +96,7 @@ const DATE_FIELDS = new Set<keyof JobRow>([
   'finishedAt',
   'cancelRequestedAt',
   'cancelDeadline',
+  'deadlineAt',
 ]);
 
 /** Column names of `ledger.jobs`, in table order. */

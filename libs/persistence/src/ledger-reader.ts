@@ -382,6 +382,7 @@ export function toJobView(j: JobRow): JobView {
     cancel: j.cancelRequestedAt ? { requestedAt: j.cancelRequestedAt.toISOString(), reason: j.cancelReason ?? '', deadline: iso(j.cancelDeadline) } : null,
     correlationId: j.correlationId,
     idempotencyKey: j.idempotencyKey,
+    deadlineAt: iso(j.deadlineAt ?? null),
     runId: j.runId ?? null,
     replayOf: j.replayOf ?? null,
     createdAt: j.createdAt.toISOString(),

@@ -88,6 +88,7 @@ describe('NATS message sizes', () => {
       idempotencyKey: `key-1#${i}`,
       runId: null,
       replayOf: null,
+      deadlineAt: null,
       createdAt: '2026-11-23T10:00:00.123Z',
       updatedAt: '2026-11-23T10:00:00.123Z',
       startedAt: null,

@@ -92,6 +92,7 @@ export function estimateBatchReplyBytes(items: BatchItem[], idempotencyKey: stri
       idempotencyKey: `${idempotencyKey}#${i}`,
       runId: null,
       replayOf: null,
+      deadlineAt: null,
       createdAt: PLACEHOLDER_TIME,
       updatedAt: PLACEHOLDER_TIME,
       startedAt: null,

@@ -10,6 +10,8 @@ export interface LedgerPolicy {
   heartbeatFraction: number;
   /** How long a leased/running job's worker may take to stop after a cancel request (`CANCEL_GRACE_MS`). */
   cancelGraceMs: number;
+  /** Execution timeout per job type (`JOB_TIMEOUTS`); a type not in it has none. */
+  timeouts?: ReadonlyMap<string, number>;
   random: () => number;
 }
 
@@ -51,14 +53,18 @@ export function clearLease(job: JobRow): void {
   job.leaseId = null;
   job.leaseExpiresAt = null;
   job.leaseMs = null;
+  job.deadlineAt = null;
 }
 
 /**
  * The lease end a renewal (heartbeat, progress) may grant: `wanted`, but never
- * past the cancel deadline once a cancel was requested.
+ * past the cancel deadline once a cancel was requested, nor past the attempt's
+ * execution deadline.
  */
 export function leaseEnd(job: JobRow, wanted: Date): Date {
-  return job.cancelDeadline && job.cancelDeadline.getTime() < wanted.getTime() ? job.cancelDeadline : wanted;
+  let end = wanted;
+  for (const cap of [job.cancelDeadline, job.deadlineAt]) if (cap && cap.getTime() < end.getTime()) end = cap;
+  return end;
 }
 
 /** Whether an operator asked to cancel the job's current lease. */

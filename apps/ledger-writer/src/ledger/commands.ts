@@ -5,6 +5,7 @@ import {
   CompleteRequest,
   CompleteResult,
   EventType,
+  eventTypeForStatus,
   ExpireCommand,
   FailRequest,
   FailResult,
@@ -192,16 +193,24 @@ function leaseResult(job: JobRow): LeaseResult {
   return { leaseExpiresAt: job.leaseExpiresAt!.toISOString(), cancelRequested: cancelRequested(job) };
 }
 
-/** `start`: the worker acknowledged its allocation (leased → running). */
-export function applyStart(uow: UnitOfWork, ctx: CommandContext, req: FencedRequest): LeaseResult {
+/**
+ * `start`: the worker acknowledged its allocation (leased → running). A job type with an
+ * execution timeout gets the attempt's deadline (now + timeout), which caps the lease from here on.
+ */
+export function applyStart(uow: UnitOfWork, ctx: CommandContext, req: FencedRequest, policy?: LedgerPolicy): LeaseResult {
   const job = fenced(uow, ctx.tenant, req);
   if (job.status === JobStatus.running) return leaseResult(job);
   transition(job, JobStatus.running);
   job.status = JobStatus.running;
   job.statusReason = TransitionReason.started;
   job.startedAt = job.startedAt ?? uow.now;
+  const timeoutMs = policy?.timeouts?.get(job.jobType);
+  if (timeoutMs !== undefined) {
+    job.deadlineAt = new Date(uow.now.getTime() + timeoutMs);
+    if (job.leaseExpiresAt) job.leaseExpiresAt = leaseEnd(job, job.leaseExpiresAt);
+  }
   uow.touch(job);
-  uow.emit(job, EventType.running, ctx, { leaseId: job.leaseId, workerId: job.workerId });
+  uow.emit(job, EventType.running, ctx, { leaseId: job.leaseId, workerId: job.workerId, ...(job.deadlineAt ? { deadlineAt: job.deadlineAt.toISOString() } : {}) });
   return leaseResult(job);
 }
 
@@ -254,7 +263,7 @@ function endAttempt(
   uow: UnitOfWork,
   ctx: CommandContext,
   job: JobRow,
-  input: { retryable: boolean; retryAfterMs?: number; cause: 'worker_failure' | 'lease_expired'; error: Record<string, unknown> },
+  input: { retryable: boolean; retryAfterMs?: number; cause: 'worker_failure' | 'lease_expired' | 'execution_timeout'; error: Record<string, unknown> },
   policy: LedgerPolicy,
 ): FailResult {
   const decision = decideFailure(
@@ -289,7 +298,7 @@ function endAttempt(
   job.status = decision.status;
   job.statusReason = input.cause === 'lease_expired' ? TransitionReason.leaseExpired : decision.reason;
   job.finishedAt = uow.now;
-  uow.emit(job, EventType.failed, ctx, { reason: job.statusReason, leaseId, error: input.error });
+  uow.emit(job, eventTypeForStatus(job.status), ctx, { reason: job.statusReason, leaseId, error: input.error });
   uow.deadLetter(job, job.statusReason);
   uow.emit(job, EventType.deadLettered, ctx, { reason: job.statusReason, error: input.error });
   resolveDependants(uow, ctx, job);
@@ -335,6 +344,21 @@ export function applyExpire(uow: UnitOfWork, ctx: CommandContext, cmd: ExpireCom
     job.leaseExpiresAt.getTime() <= uow.now.getTime();
   if (!stillExpired) return { status: job.status, skipped: true };
   if (cancelRequested(job)) return endCanceled(uow, ctx, job, TransitionReason.cancelGraceExpired, null);
+  if (job.deadlineAt !== null && job.deadlineAt.getTime() <= uow.now.getTime()) {
+    // The lease ran out at the execution deadline: the attempt overran its job type's timeout.
+    const ranMs = job.startedAt ? uow.now.getTime() - job.startedAt.getTime() : null;
+    return endAttempt(
+      uow,
+      ctx,
+      job,
+      {
+        retryable: true,
+        cause: 'execution_timeout',
+        error: { code: 'execution_timeout', message: `attempt ${job.attempt} ran past its execution timeout (deadline ${job.deadlineAt.toISOString()}${ranMs !== null ? `, ${ranMs} ms after start` : ''})`, retryable: true },
+      },
+      policy,
+    );
+  }
   return endAttempt(
     uow,
     ctx,

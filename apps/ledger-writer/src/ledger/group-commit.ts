@@ -273,7 +273,7 @@ export class GroupCommitter {
       case 'lease':
         return applyLease(uow, ctx, env.data as LeaseCommand, this.policy);
       case 'start':
-        return applyStart(uow, ctx, env.data as FencedRequest);
+        return applyStart(uow, ctx, env.data as FencedRequest, this.policy);
       case 'heartbeat':
         return applyHeartbeat(uow, ctx, env.data as HeartbeatRequest);
       case 'progress':

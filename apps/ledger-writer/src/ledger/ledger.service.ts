@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { LedgerWriterConfig } from '../config';
 import { GroupCommitter } from './group-commit';
 import { OutboxRelay } from './outbox-relay';
+import { parseJobTimeouts } from './job-timeouts';
 
 /** Owns the group committer and the outbox relay; their lifecycle follows the app. */
 @Injectable()
@@ -32,6 +33,7 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
         backoff: { baseMs: config.BACKOFF_BASE_MS, maxMs: config.BACKOFF_MAX_MS, jitter: config.BACKOFF_JITTER },
         heartbeatFraction: 1 / 3,
         cancelGraceMs: config.CANCEL_GRACE_MS,
+        timeouts: parseJobTimeouts(config.JOB_TIMEOUTS).timeouts,
         random: Math.random,
       },
       { maxBatch: config.GROUP_COMMIT_MAX_BATCH, maxWaitMs: config.GROUP_COMMIT_MAX_WAIT_MS },

@@ -105,6 +105,7 @@ export function newJob(uow: UnitOfWork, ctx: CommandContext, req: SubmitJobReque
     cancelRequestedAt: null,
     cancelReason: null,
     cancelDeadline: null,
+    deadlineAt: null,
   };
 }
 

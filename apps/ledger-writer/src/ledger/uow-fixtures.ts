@@ -70,6 +70,7 @@ export function jobRow(status: JobStatus, over: Partial<JobRow> = {}): JobRow {
     cancelRequestedAt: null,
     cancelReason: null,
     cancelDeadline: null,
+    deadlineAt: null,
     ...over,
   };
 }

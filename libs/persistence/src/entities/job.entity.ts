@@ -44,4 +44,5 @@ export class JobEntity {
   @Column('timestamptz', { name: 'cancel_requested_at', nullable: true, transformer: tsTransformer }) cancelRequestedAt!: Date | null;
   @Column('text', { name: 'cancel_reason', nullable: true }) cancelReason!: string | null;
   @Column('timestamptz', { name: 'cancel_deadline', nullable: true, transformer: tsTransformer }) cancelDeadline!: Date | null;
+  @Column('timestamptz', { name: 'deadline_at', nullable: true, transformer: tsTransformer }) deadlineAt!: Date | null;
 }
