@@ -80,6 +80,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { service: 'api', method: 'GET', path: RUNS, scope: 'orch:read', query: PAGE },
   { service: 'api', method: 'GET', path: `${RUNS}/{id}`, scope: 'orch:read', id: 'run' },
   { service: 'api', method: 'POST', path: `${RUNS}/{id}/cancel`, scope: 'orch:operate', operator: true, noBody: true, idempotent: true, id: 'run' },
+  { service: 'api', method: 'POST', path: `${RUNS}/{id}/replay`, scope: 'orch:operate', operator: true, noBody: true, idempotent: true, id: 'run' },
   { service: 'api', method: 'GET', path: `${LIMITS}/rules`, scope: 'orch:read', query: ['kind'] },
   { service: 'api', method: 'POST', path: `${LIMITS}/rules`, scope: 'orch:quota', operator: true, jsonBody: true, idempotent: true },
   { service: 'api', method: 'GET', path: `${LIMITS}/rules/{id}`, scope: 'orch:read', id: 'limit-rule' },

@@ -87,6 +87,15 @@ export class SubmitRunRequest {
   failurePolicy?: RunFailurePolicy;
 }
 
+/** What a `submit-run` replays: the original run, and per job key the original job's id. */
+export class RunReplayRef {
+  @IsUUID()
+  runId!: string;
+
+  @IsObject()
+  jobs!: Record<string, string>;
+}
+
 /**
  * Ledger command `submit-run`: the run and every job in one transaction, or nothing. The api
  * fills every job's `tenant` with the caller's; jobs belong to the envelope's tenant regardless.
@@ -106,6 +115,18 @@ export class SubmitRunCommand extends SubmitRunRequest {
   @IsString()
   @MaxLength(200)
   scope!: string;
+
+  /** A replay of a finished run: the original run and, per job key, the original job. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RunReplayRef)
+  replay?: RunReplayRef;
+
+  /** The operator of a replay (audited as `run.replay` on the original run). */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => OperatorContext)
+  operator?: OperatorContext;
 }
 
 /** A run as stored (without its jobs). */
@@ -119,6 +140,8 @@ export interface RunRecordView {
   idempotencyKey: string;
   createdAt: string;
   jobCount: number;
+  /** The run this one replays (`POST /api/v1/runs/{id}/replay`), or null. */
+  replayOf: string | null;
 }
 
 /** Reply of `ledger-writer.submit-run` and of `POST /api/v1/runs`: compact (no payloads). */

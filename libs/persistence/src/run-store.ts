@@ -12,6 +12,8 @@ export interface RunRow {
   idempotencyKey: string;
   jobCount: number;
   jobKeys: { key: string; jobId: string }[];
+  /** The run this one replays, or null. */
+  replayOf: string | null;
   createdAt: Date;
 }
 
@@ -34,6 +36,7 @@ export function toRunRecordView(r: RunRow): RunRecordView {
     idempotencyKey: r.idempotencyKey,
     createdAt: r.createdAt.toISOString(),
     jobCount: r.jobCount,
+    replayOf: r.replayOf,
   };
 }
 
@@ -47,6 +50,7 @@ function runFromDb(r: Record<string, unknown>): RunRow {
     idempotencyKey: r['idempotency_key'] as string,
     jobCount: Number(r['job_count']),
     jobKeys: r['job_keys'] as RunRow['jobKeys'],
+    replayOf: (r['replay_of'] as string | null) ?? null,
     createdAt: new Date(r['created_at'] as string),
   };
 }
@@ -65,10 +69,10 @@ export class RunStore {
   async insertRuns(q: Queryable, runs: RunRow[]): Promise<void> {
     if (runs.length === 0) return;
     await q.query(
-      `INSERT INTO ledger.runs (id, tenant, project, failure_policy, correlation_id, idempotency_key, job_count, job_keys, created_at)
-       SELECT x.id, x.tenant, x.project, x.failure_policy, x.correlation_id, x.idempotency_key, x.job_count, x.job_keys, x.created_at
+      `INSERT INTO ledger.runs (id, tenant, project, failure_policy, correlation_id, idempotency_key, job_count, job_keys, replay_of, created_at)
+       SELECT x.id, x.tenant, x.project, x.failure_policy, x.correlation_id, x.idempotency_key, x.job_count, x.job_keys, x.replay_of, x.created_at
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, tenant text, project text, failure_policy text, correlation_id text,
-                                               idempotency_key text, job_count integer, job_keys jsonb, created_at timestamptz)`,
+                                               idempotency_key text, job_count integer, job_keys jsonb, replay_of uuid, created_at timestamptz)`,
       [
         JSON.stringify(
           runs.map((r) => ({
@@ -80,6 +84,7 @@ export class RunStore {
             idempotency_key: r.idempotencyKey,
             job_count: r.jobCount,
             job_keys: r.jobKeys,
+            replay_of: r.replayOf,
             created_at: r.createdAt.toISOString(),
           })),
         ),

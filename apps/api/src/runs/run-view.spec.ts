@@ -36,6 +36,7 @@ describe('buildRunView', () => {
     idempotencyKey: 'k',
     jobCount: 4,
     jobKeys: keys.map((key, i) => ({ key, jobId: uuid(i + 1) })),
+    replayOf: null,
     createdAt: T0,
   };
   const edges: RunEdgeRow[] = [

@@ -193,4 +193,63 @@ export class RunsController {
     res.setHeader('Idempotency-Key', key);
     return this.runs.cancel(tenant, id, operator, key);
   }
+
+  /**
+   * Replays a finished run as a new run with `replayOf` (operator action: `X-Orch-Reason`
+   * required, `X-Orch-Ticket` optional, audited as `run.replay`). Takes no body.
+   */
+  @Post(':id/replay')
+  @RequireScopes(Scopes.operate)
+  @OperatorAction({ ticket: 'optional' })
+  @ApiOperation({
+    operationId: 'replayRun',
+    summary: 'Replay a finished DAG run',
+    description:
+      'Creates a new run with `replayOf` = this run: the same jobs (key, project, job type, source, payload, priority, maxAttempts) with the same ' +
+      'dependencies and failure policy, each with `replayOf` = the job it replays, resolved like any run under the same limits. Only a run whose ' +
+      'jobs have all finished can be replayed (409 otherwise). Operator action, audited as `run.replay` on the original run. Takes no body. ' +
+      'Same Idempotency-Key again: 200 with `Idempotent-Replayed: true` and the run it created.',
+  })
+  @ApiParam({ name: 'id', description: 'The run id (UUID).', schema: { type: 'string', format: 'uuid' }, example: RUN_EXAMPLE_ID })
+  @ApiJsonResponse(201, {
+    description: 'The replay run, created. `Location` is the new run.',
+    schema: S.runSubmitted,
+    examples: { created: { summary: 'A replay of the diamond', value: { ...submitRunResultExample, run: { ...submitRunResultExample.run, replayOf: RUN_EXAMPLE_ID } } } },
+    headers: [H.location, H.idempotencyKey],
+  })
+  @ApiJsonResponse(200, {
+    description: 'An idempotent replay of this key: the run it created, its jobs with their current states, and `Idempotent-Replayed: true`.',
+    schema: S.runSubmitted,
+    examples: { replayed: { summary: 'Same key again', value: { ...submitRunResultExample, created: false } } },
+    headers: [H.idempotencyKey, H.idempotentReplayed],
+  })
+  @ApiProblemResponse(400, {
+    description: 'No (or a too long) `X-Orch-Reason`, a body with fields, a malformed Idempotency-Key (`validation_failed`), or no tenant chosen (`tenant_required`).',
+    examples: { reason: REASON_MISSING },
+  })
+  @ApiProblemResponse(404, {
+    description: "No such run in the caller's tenant. A malformed id, an unknown id and another tenant's run are answered alike.",
+    examples: { not_found: { code: 'not_found', detail: `run ${RUN_EXAMPLE_ID} not found` } },
+  })
+  @ApiProblemResponse(409, {
+    description: 'A job of the run has not finished (`invalid_transition`), or the Idempotency-Key was used for another run, reason or ticket (`idempotency_conflict`); nothing changed.',
+    examples: { not_finished: { code: 'invalid_transition', detail: `run ${RUN_EXAMPLE_ID} cannot be replayed: 2 of its jobs have not finished yet` } },
+  })
+  @Unavailable('ledger-writer', true)
+  async replay(
+    @TenantId() tenant: string,
+    @Param('id') id: string,
+    @CurrentOperator() operator: OperatorContext,
+    @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<SubmitRunResult> {
+    assertNoBody(req, 'the reason goes in X-Orch-Reason and the ticket in X-Orch-Ticket');
+    const key = parseIdempotencyKey(idempotencyKey) ?? uuidv7();
+    const result = await this.runs.replay(tenant, id, operator, key);
+    res.setHeader('Idempotency-Key', key);
+    if (result.created) res.status(201).location(`/api/v1/runs/${result.run.id}`);
+    else res.status(200).setHeader(IDEMPOTENT_REPLAYED_HEADER, 'true');
+    return result;
+  }
 }

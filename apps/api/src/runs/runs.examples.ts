@@ -12,6 +12,7 @@ const record = {
   idempotencyKey: 'nightly-2026-11-23',
   createdAt: '2026-11-23T10:15:00.123Z',
   jobCount: 4,
+  replayOf: null,
 };
 
 /** A diamond: fetch → parse, fetch → enrich, both → publish. */

@@ -195,4 +195,29 @@ describe('/api/v1/runs (api and ledger-writer as real processes)', () => {
     const repeat = await send<{ changed: boolean }>(stack, 'POST', `/api/v1/runs/${runId}/cancel`, { ...auth, 'X-Orch-Reason': 'wrong feed' });
     expect(repeat.body.changed).toBe(false);
   });
+
+  it('replays a finished run: a new run and graph with replayOf on the run and each job (201, Location), 200 on the same key, 409 while unfinished, 404 for another tenant', async () => {
+    const original = await post({ jobs: [job('p', [], { payload: { step: 'p' }, priority: 7 }), job('q', ['p'])], failurePolicy: 'continue' });
+    const origId = original.body.run.id;
+    const unfinished = await send(stack, 'POST', `/api/v1/runs/${origId}/replay`, { ...auth, 'X-Orch-Reason': 'again' });
+    expectProblem(unfinished, 409, 'invalid_transition');
+    for (const key of ['p', 'q']) await succeed(original.body.jobs.find((j) => j.key === key)!.id);
+
+    const other = await operatorAuth(stack, 'initech');
+    expectProblem(await send(stack, 'POST', `/api/v1/runs/${origId}/replay`, { ...other, 'X-Orch-Reason': 'again' }), 404, 'not_found');
+    const res = await send<SubmitRunResult>(stack, 'POST', `/api/v1/runs/${origId}/replay`, { ...auth, 'X-Orch-Reason': 'again', 'Idempotency-Key': 'replay-run-1' });
+    expect(res.status).toBe(201);
+    expect(res.body.run).toMatchObject({ replayOf: origId, failurePolicy: 'continue', jobCount: 2 });
+    expect(res.headers.get('location')).toBe(`/api/v1/runs/${res.body.run.id}`);
+    expect(res.body.jobs.map((j) => [j.key, j.status])).toEqual([['p', 'queued'], ['q', 'pending']]);
+    const view = await getRun(res.body.run.id);
+    expect(view.body.jobs.map((j) => [j.key, j.dependsOn])).toEqual([['p', []], ['q', ['p']]]);
+    const p = await stack.get<JobView>(`/api/v1/jobs/${res.body.jobs[0].id}`, TENANT);
+    expect(p.body).toMatchObject({ replayOf: original.body.jobs[0].id, priority: 7, payload: { step: 'p' }, runId: res.body.run.id });
+    const again = await send<SubmitRunResult>(stack, 'POST', `/api/v1/runs/${origId}/replay`, { ...auth, 'X-Orch-Reason': 'again', 'Idempotency-Key': 'replay-run-1' });
+    expect(again.status).toBe(200);
+    expect(again.body.run.id).toBe(res.body.run.id);
+    const audit = await stack.get<{ items: { action: string; after: { replayRunId: string } }[] }>(`/api/v1/audit?action=run.replay&targetId=${origId}`, TENANT);
+    expect(audit.body.items.map((e) => e.after.replayRunId)).toEqual([res.body.run.id]);
+  });
 });

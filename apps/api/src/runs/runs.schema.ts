@@ -23,6 +23,7 @@ const recordProperties = {
   idempotencyKey: string('The Idempotency-Key the run was submitted with; each job\'s is `<run key>#<job key>`.'),
   createdAt: instant(),
   jobCount: count(),
+  replayOf: orNull(uuid('The run this one replays (`POST /api/v1/runs/{id}/replay`), or null.')),
 };
 
 const runRecord = objectSchema<RunRecordView>({ description: 'A DAG run (without its jobs).', properties: recordProperties });

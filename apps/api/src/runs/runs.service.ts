@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   CancelRunCommand,
   CancelRunResult,
+  isTerminal,
   OperatorContext,
   OrchError,
   RunStatusValue,
@@ -23,7 +24,7 @@ import { assertFitsNats, commandBytes, NATS_MAX_PAYLOAD_DEFAULT_BYTES } from '..
 import { isJobId } from '../jobs/job-id';
 import { ledgerReadFailure } from '../jobs/ledger-errors';
 import { encodePageToken } from '../jobs/page-token';
-import { buildRunCommand, estimateRunReplyBytes, runProject } from './run-command';
+import { buildRunCommand, buildRunReplayCommand, estimateRunReplyBytes, runProject } from './run-command';
 import { buildRunView } from './run-view';
 import type { ListRunsParams } from './runs.params';
 
@@ -95,6 +96,33 @@ export class RunsService {
       throw commandFailure(err, 'ledger-writer', timeoutMs);
     }
     return { ...result, run: await this.get(tenant, runId) };
+  }
+
+  /**
+   * Replays a finished run as a new run (`replayOf`), every job again with `replayOf` its
+   * original: 404 for another tenant's or an unknown run, 409 while any of its jobs has not finished.
+   */
+  async replay(tenant: string, id: string, operator: OperatorContext, idempotencyKey: string): Promise<SubmitRunResult> {
+    const run = isJobId(id) ? await this.read(() => this.store.getRun(this.ds, tenant, id.toLowerCase())) : null;
+    if (!run) throw new OrchError('notFound', `run ${isJobId(id) ? id : '(invalid id)'} not found`);
+    const [jobs, edges] = await this.read(() =>
+      this.ds.transaction('REPEATABLE READ', (m) => Promise.all([this.store.runJobs(m, tenant, run.id), this.store.runEdges(m, tenant, run.id)])),
+    );
+    const unfinished = jobs.filter((j) => !isTerminal(j.status));
+    if (unfinished.length > 0) {
+      throw new OrchError('invalidTransition', `run ${run.id} cannot be replayed: ${unfinished.length} of its jobs have not finished yet`, { retryable: false });
+    }
+    const data = buildRunReplayCommand(run, jobs, edges, operator, idempotencyKey);
+    const correlationId = currentContext().correlationId ?? uuidv7();
+    const init = { type: 'ledger.submit-run', tenant, project: run.project, correlationId, data };
+    const maxPayload = this.client.nc.info?.max_payload ?? NATS_MAX_PAYLOAD_DEFAULT_BYTES;
+    assertFitsNats({ requestBytes: commandBytes(init), replyBytes: estimateRunReplyBytes(data, correlationId) }, maxPayload);
+    const timeoutMs = this.config.API_COMMAND_TIMEOUT_MS;
+    try {
+      return await this.client.command<SubmitRunResult, SubmitRunCommand>('ledger-writer', 'submit-run', init, { timeoutMs });
+    } catch (err) {
+      throw commandFailure(err, 'ledger-writer', timeoutMs);
+    }
   }
 
   /** The run with its graph, states and critical path; 404 for an unknown, malformed or another tenant's id. */

@@ -20,7 +20,7 @@ function storedRun(rows: Record<string, JobRow>, edges: [string, string][], fail
   const uow = unitOfWork(Object.values(rows), now);
   const edgeRows: RunEdgeRow[] = edges.map(([p, c]) => ({ tenant: TENANT, runId: RUN, parentId: rows[p].id, childId: rows[c].id }));
   uow.runs.load(
-    [{ id: RUN, tenant: TENANT, project: 'p1', failurePolicy, correlationId: 'c', idempotencyKey: 'r', jobCount: 0, jobKeys: [], createdAt: T0 }],
+    [{ id: RUN, tenant: TENANT, project: 'p1', failurePolicy, correlationId: 'c', idempotencyKey: 'r', jobCount: 0, jobKeys: [], replayOf: null, createdAt: T0 }],
     edgeRows,
   );
   return uow;

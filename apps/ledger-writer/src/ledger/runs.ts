@@ -1,4 +1,7 @@
-import { EventType, isTerminal, JobStatus, OrchError, RunRecordView, SubmitRunCommand, SubmitRunResult, TransitionReason } from '@orch/contracts';
+import { AuditTargetTypes, EventType, isTerminal, JobStatus, OrchError, RunRecordView, SubmitRunCommand, SubmitRunResult, TransitionReason } from '@orch/contracts';
+
+/** Audit action of a run replay (on the original run). */
+export const RUN_REPLAY_ACTION = 'run.replay';
 import { FailurePolicy, readyChildren, runGraphOrThrow } from '@orch/domain';
 import type { JobRow, RunEdgeRow, RunRow } from '@orch/persistence';
 import { toRunRecordView } from '@orch/persistence';
@@ -32,6 +35,7 @@ export function applySubmitRun(uow: UnitOfWork, ctx: CommandContext, cmd: Submit
   const jobs = cmd.jobs.map((item) => {
     const job = newJob(uow, ctx, item, `${cmd.idempotencyKey}#${item.key}`);
     job.runId = runId;
+    job.replayOf = cmd.replay?.jobs[item.key] ?? null;
     return job;
   });
   const idOf = new Map(cmd.jobs.map((item, i) => [item.key, jobs[i].id]));
@@ -45,6 +49,7 @@ export function applySubmitRun(uow: UnitOfWork, ctx: CommandContext, cmd: Submit
     idempotencyKey: cmd.idempotencyKey,
     jobCount: jobs.length,
     jobKeys: cmd.jobs.map((item, i) => ({ key: item.key, jobId: jobs[i].id })),
+    replayOf: cmd.replay?.runId ?? null,
     createdAt: uow.now,
   };
   const edges: RunEdgeRow[] = graph.edges.map((e) => ({ tenant: ctx.tenant, runId, parentId: idOf.get(e.from)!, childId: idOf.get(e.to)! }));
@@ -68,6 +73,17 @@ export function applySubmitRun(uow: UnitOfWork, ctx: CommandContext, cmd: Submit
     });
   }
   const view = toRunRecordView(run);
+  if (cmd.replay && cmd.operator) {
+    uow.appendAudit(ctx.tenant, {
+      project: run.project === '*' ? undefined : run.project,
+      action: RUN_REPLAY_ACTION,
+      targetType: AuditTargetTypes.run,
+      targetId: cmd.replay.runId,
+      operator: cmd.operator,
+      before: null,
+      after: { replayRunId: runId, jobs: jobs.length },
+    });
+  }
   uow.remember({
     tenant: ctx.tenant,
     scope: cmd.scope,
