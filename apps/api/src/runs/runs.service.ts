@@ -62,9 +62,13 @@ export class RunsService {
    * one NATS message (the reply is compact: ids and statuses).
    */
   async submit(tenant: string, body: SubmitRunRequest, idempotencyKey: string): Promise<SubmitRunResult> {
-    const data = buildRunCommand(body, tenant, idempotencyKey, this.config.API_MAX_PAYLOAD_BYTES);
+    return this.sendRun(tenant, runProject(body), buildRunCommand(body, tenant, idempotencyKey, this.config.API_MAX_PAYLOAD_BYTES));
+  }
+
+  /** Sends a `submit-run` command; 413 before sending when it or its reply would not fit one NATS message. */
+  private async sendRun(tenant: string, project: string, data: SubmitRunCommand): Promise<SubmitRunResult> {
     const correlationId = currentContext().correlationId ?? uuidv7();
-    const init = { type: 'ledger.submit-run', tenant, project: runProject(body), correlationId, data };
+    const init = { type: 'ledger.submit-run', tenant, project, correlationId, data };
     const maxPayload = this.client.nc.info?.max_payload ?? NATS_MAX_PAYLOAD_DEFAULT_BYTES;
     assertFitsNats({ requestBytes: commandBytes(init), replyBytes: estimateRunReplyBytes(data, correlationId) }, maxPayload);
     const timeoutMs = this.config.API_COMMAND_TIMEOUT_MS;
@@ -112,17 +116,7 @@ export class RunsService {
     if (unfinished.length > 0) {
       throw new OrchError('invalidTransition', `run ${run.id} cannot be replayed: ${unfinished.length} of its jobs have not finished yet`, { retryable: false });
     }
-    const data = buildRunReplayCommand(run, jobs, edges, operator, idempotencyKey);
-    const correlationId = currentContext().correlationId ?? uuidv7();
-    const init = { type: 'ledger.submit-run', tenant, project: run.project, correlationId, data };
-    const maxPayload = this.client.nc.info?.max_payload ?? NATS_MAX_PAYLOAD_DEFAULT_BYTES;
-    assertFitsNats({ requestBytes: commandBytes(init), replyBytes: estimateRunReplyBytes(data, correlationId) }, maxPayload);
-    const timeoutMs = this.config.API_COMMAND_TIMEOUT_MS;
-    try {
-      return await this.client.command<SubmitRunResult, SubmitRunCommand>('ledger-writer', 'submit-run', init, { timeoutMs });
-    } catch (err) {
-      throw commandFailure(err, 'ledger-writer', timeoutMs);
-    }
+    return this.sendRun(tenant, run.project, buildRunReplayCommand(run, jobs, edges, operator, idempotencyKey));
   }
 
   /** The run with its graph, states and critical path; 404 for an unknown, malformed or another tenant's id. */
