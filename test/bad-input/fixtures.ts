@@ -5,7 +5,7 @@
  */
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Allocation, ClaimResult, JobView, makeEnvelope, Reply, WorkerVerb } from '@orch/contracts';
+import { Allocation, ClaimResult, JobView, makeEnvelope, RecordArtifactResult, Reply, WorkerVerb } from '@orch/contracts';
 import { E2eCluster, waitFor } from '@orch/testing';
 import { send } from './http-client';
 import { TENANT_A, TENANT_B, Tokens } from './tokens';
@@ -37,6 +37,10 @@ export interface TenantFixtures {
   pauseId: string;
   /** A job that failed for good through the worker protocol: in the dead-letter set. */
   deadLetterId: string;
+  /** An artifact the running job recorded (its bytes were never stored: a download answers 502 artifact_missing). */
+  artifactId: string;
+  /** An active backfill of one slice of a job type nobody claims. */
+  backfillId: string;
 }
 
 export interface Fixtures {
@@ -112,6 +116,8 @@ async function tenantFixtures(cluster: E2eCluster, tenant: string, token: string
   await ok<JobView>(cluster, 'POST', '/api/v1/jobs', token, { project: 'p1', jobType: DEAD_TYPE, payload: { marker }, maxAttempts: 1 });
   const running = await claimOne(cluster, tenant, LEASED_TYPE);
   await expectOk(cluster, tenant, 'start', running);
+  const artifact = await workerCall<RecordArtifactResult>(cluster, tenant, 'artifact', { ...running, name: `fixture-${marker}.txt`, sha256: 'b'.repeat(64), size: 5, mime: 'text/plain' });
+  if (!artifact.ok) throw new Error(`fixture artifact refused: ${JSON.stringify(artifact.error)}`);
   const done = await claimOne(cluster, tenant, DONE_TYPE);
   await expectOk(cluster, tenant, 'start', done);
   await expectOk(cluster, tenant, 'complete', { ...done, result: { marker } });
@@ -139,7 +145,15 @@ async function tenantFixtures(cluster: E2eCluster, tenant: string, token: string
   const limitsHeaders = { ...reason, 'x-orch-ticket': 'BI-FIXTURE' };
   const rule = await ok<{ rule: { id: string } }>(cluster, 'POST', '/api/v1/limits/rules', token, { id: `bi-fixture-${marker}`, kind: 'quota', match: { jobType: 'bi.never' }, per: ['tenant'], maxPerDay: 1 }, limitsHeaders);
   const pause = await ok<{ id: string }>(cluster, 'POST', '/api/v1/limits/pauses', token, { match: { jobType: 'bi.never' }, reason: `pause ${marker}` }, limitsHeaders);
-  return { tenant, job, cancelable, running, done, webhookId: webhook.id, deliveryIds, scheduleId: schedule.id, runId: run.run.id, ruleId: rule.rule.id, pauseId: pause.id, deadLetterId: dead.jobId };
+  const backfill = await ok<{ backfill: { id: string } }>(
+    cluster,
+    'POST',
+    '/api/v1/backfills',
+    token,
+    { project: 'p1', jobType: IDLE_TYPE, source: 'bi-fixture', from: '2025-06-01T00:00:00Z', to: '2025-06-01T01:00:00Z', payload: { marker } },
+    limitsHeaders,
+  );
+  return { tenant, job, cancelable, running, done, webhookId: webhook.id, deliveryIds, scheduleId: schedule.id, runId: run.run.id, ruleId: rule.rule.id, pauseId: pause.id, deadLetterId: dead.jobId, artifactId: artifact.data.artifact.id, backfillId: backfill.backfill.id };
 }
 
 /** Creates both tenants' objects. */

@@ -106,6 +106,7 @@ export function describeQueries(h: BadInputHarness): void {
         'GET /api/v1/schedules': BAD_CURSORS,
         'GET /api/v1/runs': BAD_JOB_TOKENS,
         'GET /api/v1/dead-letters': BAD_JOB_TOKENS,
+        'GET /api/v1/backfills': BAD_JOB_TOKENS,
       };
       for (const name of r.query!) {
         const values = name === 'page_token' ? tokens[routeKey(r)] : name === 'status' && r.path.endsWith('/deliveries') ? BAD_DELIVERY_STATUSES : BAD_VALUES[name];

@@ -4,7 +4,7 @@
  * and a live lease with any other fencing token, lease or job. Every run must
  * get an error envelope with a stable 4xx code and leave the ledger as it was.
  */
-import { JOB_TYPE_PATTERN, PROJECT_OR_ANY_PATTERN, WorkerVerb, WorkerVerbs } from '@orch/contracts';
+import { ARTIFACT_MIME_PATTERN, ARTIFACT_NAME_PATTERN, JOB_TYPE_PATTERN, PROJECT_OR_ANY_PATTERN, SHA256_HEX_PATTERN, WorkerVerb, WorkerVerbs } from '@orch/contracts';
 import fc, { Arbitrary } from 'fast-check';
 import { anyText, notAnInstant, notAnIntIn, notAString, notAStringNorNull, notMatching, unknownKey } from './arbitraries';
 import type { BadInputHarness } from './harness';
@@ -86,6 +86,15 @@ function dataCorruption(verb: WorkerVerb): Arbitrary<WorkerCorruption> {
         at('error', 'retryAfterMs', notAnIntIn(0, 86_400_000)),
         fc.tuple(unknownKey(['code', 'message', 'retryable', 'retryAfterMs']), fc.jsonValue({ maxDepth: 1 })).map(([k, v]): WorkerCorruption => ({ where: 'error', field: k, value: v })),
         dataUnknown([...FENCED_FIELDS, 'error']),
+      );
+    case 'artifact':
+      return fc.oneof(
+        ...fenced,
+        at('data', 'name', fc.oneof(notAString, notMatching(ARTIFACT_NAME_PATTERN, 256))),
+        at('data', 'sha256', fc.oneof(notAString, notMatching(SHA256_HEX_PATTERN, 65))),
+        at('data', 'size', notAnIntIn(0, 1024 * 1024 * 1024)),
+        at('data', 'mime', fc.oneof(notAString, notMatching(ARTIFACT_MIME_PATTERN, 201))),
+        dataUnknown([...FENCED_FIELDS, 'name', 'sha256', 'size', 'mime']),
       );
     default:
       return fc.oneof(...fenced, dataUnknown(FENCED_FIELDS));

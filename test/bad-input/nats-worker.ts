@@ -31,6 +31,8 @@ export function validData(verb: WorkerVerb, lease: Lease): Record<string, unknow
       return { ...lease, error: { code: 'boom', message: 'failed', retryable: true } };
     case 'upstream':
       return { ...lease, status: 429, retryAfterMs: 1_000 };
+    case 'artifact':
+      return { ...lease, name: 'reports/bad-input.txt', sha256: 'a'.repeat(64), size: 3, mime: 'text/plain; charset=utf-8' };
     default:
       return { ...lease };
   }
@@ -145,6 +147,38 @@ const VERB_BAD: Record<WorkerVerb, [string, Record<string, unknown>][]> = {
     ['retryAfterMs over a day', { retryAfterMs: 86_400_001 }],
     ['retryAfterMs "60"', { retryAfterMs: '60' }],
   ],
+  artifact: [
+    ...FENCED_BAD,
+    ['no name', { name: undefined }],
+    ['an empty name', { name: '' }],
+    ['a numeric name', { name: 7 }],
+    ['a name stepping up with ..', { name: '../other-job/x' }],
+    ['a name with a .. segment', { name: 'a/../../b' }],
+    ['an absolute name', { name: '/etc/passwd' }],
+    ['a name with an empty segment', { name: 'a//b' }],
+    ['a name ending in /', { name: 'a/' }],
+    ['a hidden name', { name: '.env' }],
+    ['a name with a backslash', { name: 'a\\b' }],
+    ['a name with a space', { name: 'a b.txt' }],
+    ['a name with a NUL', { name: 'a\u0000b' }],
+    ['a name with a line break', { name: 'a\r\nSet-Cookie: x' }],
+    ['a 256-character name', { name: 'n'.repeat(256) }],
+    ['no sha256', { sha256: undefined }],
+    ['an upper-case sha256', { sha256: 'A'.repeat(64) }],
+    ['a 63-digit sha256', { sha256: 'a'.repeat(63) }],
+    ['a sha256 with a prefix', { sha256: `sha256:${'a'.repeat(64)}` }],
+    ['no size', { size: undefined }],
+    ['size -1', { size: -1 }],
+    ['size 1.5', { size: 1.5 }],
+    ['size "3"', { size: '3' }],
+    ['size over 1 GiB', { size: 1024 * 1024 * 1024 + 1 }],
+    ['no mime', { mime: undefined }],
+    ['an upper-case mime', { mime: 'Text/Plain' }],
+    ['a mime without subtype', { mime: 'text' }],
+    ['a mime with a line break', { mime: 'text/plain\r\nX-Evil: 1' }],
+    ['a mime with a quoted parameter', { mime: 'text/plain; charset="utf-8"' }],
+    ['a 201-character mime', { mime: `text/${'p'.repeat(196)}` }],
+  ],
 };
 
 /** `base` with `patch` applied (`undefined` removes a field). */
@@ -196,6 +230,11 @@ export function describeWorkerSubjects(h: BadInputHarness): void {
       for (const [what, lease, codes] of cases) {
         await h.refusedWorker(`with ${what}`, verb, subject(verb), h.envelope(TENANT_A, verb, validData(verb, lease)), codes);
       }
+    });
+
+    it('an artifact over the lease-broker\'s ARTIFACT_MAX_BYTES is refused artifact_too_large before the ledger', async () => {
+      const data = { ...validData('artifact', h.fx.a.running), size: 64 * 1024 * 1024 + 1 };
+      await h.refusedWorker('with size ARTIFACT_MAX_BYTES + 1', 'artifact', subject('artifact'), h.envelope(TENANT_A, 'artifact', data), ['artifact_too_large']);
     });
 
     it('a second complete of a completed job, with the same or another result, is refused like any replay', async () => {

@@ -26,7 +26,12 @@ export const VALID_LIMIT_RULE = { id: 'bi-rule', kind: 'concurrency', match: { j
 export const VALID_PAUSE = { match: { jobType: 'bi.never' }, reason: 'bad-input suite' } as const;
 /** A bulk dead-letter call that would be accepted: a dry run (it would change nothing even if let through). */
 export const VALID_BULK_DEAD_LETTERS = { filter: { jobType: 'bi.never' }, dryRun: true } as const;
-/** Limits changes (`orch:quota`) need a ticket as well as a reason. */
+/**
+ * A backfill that would be accepted: a real run (so one let through would show in the ledger) over a
+ * window of a job type nobody claims.
+ */
+export const VALID_BACKFILL = { project: 'p1', jobType: 'bi.never', source: 'bi-source', from: '2026-01-01T00:00:00Z', to: '2026-01-01T02:00:00Z', slice: 'PT1H' } as const;
+/** Limits changes (`orch:quota`) and backfills (`orch:backfill`) need a ticket as well as a reason. */
 export const TICKET = { 'x-orch-ticket': 'BI-1' } as const;
 /** The operator headers an operator action needs. */
 export const REASON = { 'x-orch-reason': 'bad-input suite' } as const;
@@ -54,6 +59,8 @@ export function validBody(route: RouteSpec): unknown {
       return VALID_PAUSE;
     case 'POST /api/v1/jobs/{id}/replay':
       return {};
+    case 'POST /api/v1/backfills':
+      return VALID_BACKFILL;
     case 'POST /api/v1/dead-letters/replay':
     case 'POST /api/v1/dead-letters/purge':
       return VALID_BULK_DEAD_LETTERS;
@@ -69,6 +76,8 @@ export function idOf(fx: TenantFixtures, kind: IdKind): string {
   if (kind === 'limit-rule') return fx.ruleId;
   if (kind === 'pause') return fx.pauseId;
   if (kind === 'dead-letter') return fx.deadLetterId;
+  if (kind === 'artifact') return fx.artifactId;
+  if (kind === 'backfill') return fx.backfillId;
   return kind === 'job' ? fx.job.id : kind === 'webhook' ? fx.webhookId : fx.deliveryIds[0];
 }
 
@@ -95,7 +104,7 @@ export function validRequest(h: BadInputHarness, route: RouteSpec, parts: Reques
   const headers: Record<string, string | string[]> = {
     ...(token === null ? {} : h.bearer(token)),
     ...(route.operator ? REASON : {}),
-    ...(route.scope === 'orch:quota' ? TICKET : {}),
+    ...(route.scope === 'orch:quota' || route.scope === 'orch:backfill' ? TICKET : {}),
     ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
     ...(route.stream === 'sse' ? { accept: 'text/event-stream' } : {}),
     ...parts.headers,

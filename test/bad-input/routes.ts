@@ -7,7 +7,7 @@ import { startService } from '@orch/testing';
 
 export type Service = 'api' | 'event-notifier';
 /** What a route's path parameter names. */
-export type IdKind = 'job' | 'webhook' | 'delivery' | 'schedule' | 'run' | 'limit-rule' | 'pause' | 'dead-letter';
+export type IdKind = 'job' | 'webhook' | 'delivery' | 'schedule' | 'run' | 'limit-rule' | 'pause' | 'dead-letter' | 'artifact' | 'backfill';
 
 /** One route and what it takes, as far as bad input is concerned. */
 export interface RouteSpec {
@@ -15,7 +15,7 @@ export interface RouteSpec {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** OpenAPI path template; the parameter names are the controllers'. */
   path: string;
-  scope: 'orch:read' | 'orch:operate' | 'orch:quota';
+  scope: 'orch:read' | 'orch:operate' | 'orch:quota' | 'orch:backfill';
   /** An operator action: `X-Orch-Reason` required (and `X-Orch-Ticket` checked). */
   operator?: boolean;
   /** The body must be JSON (415 otherwise) and is validated. */
@@ -41,6 +41,7 @@ const SCHEDULES = '/api/v1/schedules';
 const RUNS = '/api/v1/runs';
 const LIMITS = '/api/v1/limits';
 const DEAD_LETTERS = '/api/v1/dead-letters';
+const BACKFILLS = '/api/v1/backfills';
 const DL_FILTER = ['project', 'jobType', 'from', 'to'] as const;
 
 /** Every route of api and event-notifier but the probes, the OpenAPI document and the dashboard. */
@@ -52,6 +53,8 @@ export const ROUTES: readonly RouteSpec[] = [
   { service: 'api', method: 'GET', path: `${JOBS}/{id}`, scope: 'orch:read', id: 'job' },
   { service: 'api', method: 'GET', path: `${JOBS}/{id}/events`, scope: 'orch:read', id: 'job' },
   { service: 'api', method: 'GET', path: `${JOBS}/{id}/logs`, scope: 'orch:read', id: 'job', query: ['limit'] },
+  { service: 'api', method: 'GET', path: `${JOBS}/{id}/artifacts`, scope: 'orch:read', id: 'job' },
+  { service: 'api', method: 'GET', path: '/api/v1/artifacts/{id}/content', scope: 'orch:read', id: 'artifact' },
   { service: 'api', method: 'POST', path: `${JOBS}/{id}/cancel`, scope: 'orch:operate', operator: true, noBody: true, idempotent: true, id: 'job' },
   { service: 'api', method: 'GET', path: `${JOBS}/{id}/detail`, scope: 'orch:read', id: 'job' },
   { service: 'api', method: 'GET', path: `${JOBS}/{id}/explain`, scope: 'orch:read', id: 'job' },
@@ -88,7 +91,14 @@ export const ROUTES: readonly RouteSpec[] = [
   { service: 'api', method: 'GET', path: `${LIMITS}/pauses`, scope: 'orch:read', query: ['active'] },
   { service: 'api', method: 'POST', path: `${LIMITS}/pauses`, scope: 'orch:quota', operator: true, jsonBody: true, idempotent: true },
   { service: 'api', method: 'DELETE', path: `${LIMITS}/pauses/{id}`, scope: 'orch:quota', operator: true, id: 'pause' },
+  { service: 'api', method: 'POST', path: BACKFILLS, scope: 'orch:backfill', operator: true, jsonBody: true, idempotent: true },
+  { service: 'api', method: 'GET', path: BACKFILLS, scope: 'orch:read', query: PAGE },
+  { service: 'api', method: 'GET', path: `${BACKFILLS}/{id}`, scope: 'orch:read', id: 'backfill' },
+  { service: 'api', method: 'POST', path: `${BACKFILLS}/{id}/pause`, scope: 'orch:backfill', operator: true, noBody: true, idempotent: true, id: 'backfill' },
+  { service: 'api', method: 'POST', path: `${BACKFILLS}/{id}/resume`, scope: 'orch:backfill', operator: true, noBody: true, idempotent: true, id: 'backfill' },
+  { service: 'api', method: 'POST', path: `${BACKFILLS}/{id}/cancel`, scope: 'orch:backfill', operator: true, noBody: true, idempotent: true, id: 'backfill' },
   { service: 'api', method: 'GET', path: '/api/v1/quotas/remaining', scope: 'orch:read', query: ['jobType', 'project', 'source'] },
+  { service: 'api', method: 'POST', path: '/api/v1/exports', scope: 'orch:operate', operator: true, noBody: true, idempotent: true },
   { service: 'event-notifier', method: 'GET', path: '/api/v1/events/stream', scope: 'orch:read', stream: 'sse' },
   { service: 'event-notifier', method: 'GET', path: '/api/v1/events/ws', scope: 'orch:read', stream: 'ws' },
   { service: 'event-notifier', method: 'GET', path: `${JOBS}/{id}/logs/stream`, scope: 'orch:read', id: 'job', stream: 'sse' },

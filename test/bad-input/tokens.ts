@@ -38,7 +38,7 @@ const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64ur
  * the claim is wrong.
  */
 export async function makeTokens(cluster: E2eCluster, stranger: TestAuth): Promise<Tokens> {
-  const rw = [Scopes.read, Scopes.operate, Scopes.quota];
+  const rw = [Scopes.read, Scopes.operate, Scopes.quota, Scopes.backfill];
   const privateJwk = JSON.parse(readFileSync(path.join(path.dirname(cluster.auth.jwksFile), DEV_PRIVATE_KEY_FILE), 'utf8')) as JWK;
   const a = await cluster.token({ tenant: TENANT_A, scopes: rw, sub: 'bad-input-a' });
   const [header, payload] = a.split('.');

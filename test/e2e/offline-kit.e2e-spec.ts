@@ -1,55 +1,11 @@
-import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BundleManifest, filesDigest } from '@orch/persistence';
+import { BundleManifest } from '@orch/persistence';
 import { createTestDatabase, E2eCluster, TestDatabase, waitFor } from '@orch/testing';
-import { Client } from 'pg';
+import { folderFiles as files, forgeFolder as forge, jobsEnded, orchctl, stateRowCounts as snapshot, tearDownKit } from './offline-kit-support';
 
-const ROOT = join(__dirname, '..', '..');
 const TENANTS = ['kit-a', 'kit-b'];
-
-/** Runs the installed bin (`bin/orchctl.js`) as a real process. */
-function orchctl(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'orchctl.js'), ...args], { cwd: ROOT, env: { ...process.env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const files = (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f))]));
-
-/** Row counts of every table of the ledger and limits schemas (absent schemas: none). */
-async function snapshot(url: string): Promise<Record<string, number>> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    const { rows } = await c.query(`SELECT schemaname || '.' || relname AS t FROM pg_stat_user_tables WHERE schemaname IN ('ledger', 'limits') ORDER BY 1`);
-    const out: Record<string, number> = {};
-    for (const r of rows) out[r.t] = Number((await c.query(`SELECT count(*) AS n FROM ${r.t}`)).rows[0].n);
-    return out;
-  } finally {
-    await c.end();
-  }
-}
-
-/** Rewrites one file of a bundle and, like a careful forger, its manifest entry and digest too. */
-function forge(dir: string, file: string, edit: (lines: string[]) => string[]): void {
-  const text = readFileSync(join(dir, file), 'utf8');
-  const lines = edit(text.slice(0, -1).split('\n'));
-  const body = lines.length ? `${lines.join('\n')}\n` : '';
-  writeFileSync(join(dir, file), body);
-  const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as BundleManifest;
-  const f = m.files.find((x) => x.file === file)!;
-  Object.assign(f, { rows: lines.length, bytes: Buffer.byteLength(body), sha256: createHash('sha256').update(body).digest('hex') });
-  m.digest = filesDigest(m.files);
-  writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(m, null, 2)}\n`);
-}
 
 /**
  * The offline kit end to end: state made by the real services (jobs that
@@ -85,17 +41,10 @@ describe('orchctl export / verify / import (real services, real PostgreSQL)', ()
       const cancel = await cluster.api(`/api/v1/jobs/${later}/cancel`, { method: 'POST', headers: { 'X-Orch-Reason': 'offline kit test', 'Idempotency-Key': `kit-cancel-${tenant}` } }, token);
       expect(cancel.status).toBe(200);
     }
-    await waitFor(async () => (await cluster.pg.query(`SELECT count(*)::int AS n FROM ledger.jobs WHERE status IN ('succeeded', 'failed', 'canceled')`)).rows[0].n === 14, {
-      timeoutMs: 120_000,
-      what: 'every job terminal',
-    });
+    await jobsEnded(cluster, 14);
   }, 300_000);
 
-  afterAll(async () => {
-    await cluster.stop();
-    for (const db of dbs) await db.drop().catch(() => undefined);
-    rmSync(work, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(() => tearDownKit(cluster, dbs, work), 60_000);
 
   it('exports a deterministic bundle with a manifest of counts and digests', async () => {
     const res = await orchctl(['export', '--out', first, '--database-url', cluster.db.url]);
@@ -190,7 +139,7 @@ describe('orchctl export / verify / import (real services, real PostgreSQL)', ()
       expect({ args, code: res.code }).toEqual({ args, code: 2 });
       expect(res.stderr).toMatch(/orchctl: .*\n\norchctl — Orch operator CLI/);
     }
-    expect((await orchctl(['--help'])).stdout).toMatch(/orchctl export --out <dir>/);
+    expect((await orchctl(['--help'])).stdout).toMatch(/orchctl export --out <dir \| file\.tar> \[--tenant <tenant>\]/);
     const notEmpty = await orchctl(['export', '--out', first, '--database-url', cluster.db.url]);
     expect(notEmpty.code).toBe(3);
     expect(notEmpty.stderr).toMatch(/is not empty/);

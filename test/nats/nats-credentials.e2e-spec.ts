@@ -1,12 +1,13 @@
 // Tenancy at the NATS level: a dedicated nats-server runs the configuration that
 // `npm run nats-config` generates, the services log in as the services user, and a
 // worker's credentials reach its own tenant's subjects and nothing else.
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Objm } from '@nats-io/obj';
 import { errors as natsErrors, NatsConnection, Subscription } from '@nats-io/transport-node';
-import { OrchError, OrchNames, orchNames, SubmitJobCommand, SubmitJobResult } from '@orch/contracts';
+import { artifactBucket, artifactBucketStream, artifactObjectName, ArtifactView, OrchError, OrchNames, orchNames, SubmitJobCommand, SubmitJobResult } from '@orch/contracts';
 import { digestOf } from '@orch/domain';
-import { connectNats, generatePrincipals, NatsPrincipal, natsConnectOptions, OrchClient, renderNatsServerConfig } from '@orch/messaging';
-import { connectWorkerNats, ErrorInfo, OrchWorker, WorkerClient } from '@orch/sdk-node';
+import { connectNats, ensureArtifactBucket, generatePrincipals, NatsPrincipal, natsConnectOptions, OrchClient, renderNatsServerConfig } from '@orch/messaging';
+import { connectWorkerNats, ErrorInfo, OrchWorker, OrchWorkerOptions, WorkerClient } from '@orch/sdk-node';
 import { createTestDatabase, ServiceProcess, spawnTs, startNatsServer, startService, TestDatabase, TestNatsServer, uniqueSuffix, waitFor } from '@orch/testing';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
@@ -94,25 +95,25 @@ describe('NATS credentials confine a tenant worker to its own subjects (generate
     return sub;
   }
 
+  /** A running SDK worker logged in with t1's credentials (stopped after the file). */
+  async function t1Worker(handlers: OrchWorkerOptions['handlers'], onError?: OrchWorkerOptions['onError']): Promise<OrchWorker> {
+    const worker = new OrchWorker({ servers: server.url, user: user('t1').user, pass: user('t1').password, namespace: ns, tenant: 't1', handlers, claimWaitMs: 1_000, onError });
+    cleanups.push(() => worker.stop({ graceMs: 2_000 }));
+    await worker.start();
+    return worker;
+  }
+
   it('lets a worker with t1 credentials run t1 jobs and publish their log lines (acks on _INBOX_t1)', async () => {
     const errors: [unknown, ErrorInfo][] = [];
-    const worker = new OrchWorker({
-      servers: server.url,
-      user: user('t1').user,
-      pass: user('t1').password,
-      namespace: ns,
-      tenant: 't1',
-      handlers: {
+    const worker = await t1Worker(
+      {
         'nats.echo': async (ctx) => {
           await ctx.log('info', 'hello from t1');
           return { echoed: ctx.payload };
         },
       },
-      claimWaitMs: 1_000,
-      onError: (err, info) => errors.push([err, info]),
-    });
-    cleanups.push(() => worker.stop({ graceMs: 2_000 }));
-    await worker.start();
+      (err, info) => errors.push([err, info]),
+    );
     const jobId = await submit('t1', 'nats.echo');
     expect(await terminal(jobId)).toMatchObject({ status: 'succeeded', result: { echoed: { from: 't1' } }, worker_id: worker.workerId });
     expect(errors).toEqual([]);
@@ -170,6 +171,42 @@ describe('NATS credentials confine a tenant worker to its own subjects (generate
     cleanups.push(async () => (demo.child.kill('SIGKILL'), demo.exited));
     expect(await terminal(t2Job)).toMatchObject({ status: 'succeeded', attempt: 1 });
     expect(demo.output()).toContain('demo-worker started');
+  });
+
+  it("lets t1 credentials publish artifacts into t1's bucket only: no other tenant's bucket, no stream API beyond its own put", async () => {
+    let published: ArtifactView | undefined;
+    await t1Worker({
+      'nats.artifact': async (ctx) => {
+        published = await ctx.publishArtifact('out/report.txt', 'from t1');
+        return null;
+      },
+    });
+    const jobId = await submit('t1', 'nats.artifact');
+    expect(await terminal(jobId)).toMatchObject({ status: 'succeeded' });
+    expect(published).toMatchObject({ name: 'out/report.txt', size: 7 });
+    const t1Bucket = artifactBucket(ns, 't1');
+    const stored = await (await new Objm(svc).open(t1Bucket)).getBlob(artifactObjectName(jobId, 1, 'out/report.txt'));
+    expect(Buffer.from(stored!).toString()).toBe('from t1');
+
+    // t2's bucket exists (a lease-broker would have made it at t2's first claim); t1 can neither write nor read it.
+    const t2Bucket = await ensureArtifactBucket(svc, names, 't2', { maxBytes: -1 });
+    await (await new Objm(svc).open(t2Bucket)).putBlob({ name: 'secret.txt' }, Buffer.from('t2 only'));
+    const nc = await t1Connection();
+    const objm = new Objm(jetstream(nc, { checkAPI: false }));
+    const before = (await (await jetstreamManager(svc)).streams.info(artifactBucketStream(t2Bucket))).state.messages;
+    const viaStore = await (await objm.open(t2Bucket, false)).putBlob({ name: 'planted.txt' }, Buffer.from('x')).catch((e: unknown) => e);
+    const lookup = { operation: 'publish', subject: `$JS.API.STREAM.MSG.GET.${artifactBucketStream(t2Bucket)}` };
+    expect((viaStore as Error).cause).toMatchObject(lookup);
+    expect(((await (await objm.open(t2Bucket, false)).info('secret.txt').catch((e: unknown) => e)) as Error).cause).toMatchObject(lookup);
+    const chunk = `$O.${t2Bucket}.C.planted`;
+    expect(((await jetstream(nc).publish(chunk, 'x').catch((e: unknown) => e)) as Error).cause).toMatchObject({ operation: 'publish', subject: chunk });
+    expect((await (await jetstreamManager(svc)).streams.info(artifactBucketStream(t2Bucket))).state.messages).toBe(before);
+    // Its own bucket's stream: no info, no create, no delete; only the put's lookup and purge.
+    const jsApi = async (subject: string) => (await nc.request(subject, '{}').catch((e: unknown) => e)) as Error;
+    for (const op of ['INFO', 'DELETE', 'UPDATE', 'CREATE']) {
+      const subject = `$JS.API.STREAM.${op}.${artifactBucketStream(t1Bucket)}`;
+      expect((await jsApi(subject)).cause).toMatchObject({ operation: 'publish', subject });
+    }
   });
 
   it('refuses a wrong password or no credentials at connect', async () => {

@@ -20,8 +20,11 @@ import { ExplainModule } from './explain/explain.module';
 import { ReplaysModule } from './replays/replays.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { RunsModule } from './runs/runs.module';
+import { BackfillsModule } from './backfills/backfills.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { LimitsModule } from './limits/limits.module';
+import { ExportsModule } from './exports/exports.module';
+import { ArtifactsModule } from './artifacts/artifacts.module';
 
 /**
  * The api (control plane): REST in front of the ledger. It owns nothing durable:
@@ -59,8 +62,11 @@ export function apiModule(config: ApiConfig) {
       AuditModule,
       WebhooksModule,
       RunsModule,
+      BackfillsModule,
       SchedulesModule,
       LimitsModule,
+      ExportsModule,
+      ArtifactsModule,
       DashboardModule.forRoot({ eventsUrl: config.DASHBOARD_EVENTS_URL }),
       // `GET /.well-known/openapi`; the document is built by setupOpenApi in start-api.ts.
       OpenApiModule,

@@ -48,6 +48,8 @@ export function exampleJob(overrides: Partial<JobView> = {}): JobView {
     idempotencyKey: 'order-42-submit',
     runId: null,
     replayOf: null,
+    window: null,
+    backfillId: null,
     deadlineAt: null,
     createdAt: '2026-11-23T10:15:00.123Z',
     updatedAt: '2026-11-23T10:15:00.123Z',

@@ -37,6 +37,8 @@ import {
   WebhookLimits,
   WebhookView,
   WebhookWithSecret,
+  CreateBackfillRequest,
+  JobWindow,
 } from '@orch/contracts';
 import { classSchemaWith, objectSchema, orNull, pageSchema, schemaRef, type SchemaConverters } from '@orch/service-kit';
 import type { JobLogItem } from './jobs/job-logs.reader';
@@ -47,6 +49,8 @@ import { cancelRunSchema, runPageSchema, runViewSchema, submitRunResultSchema } 
 import { SCHEDULE_SCHEMAS, scheduleResponseSchemas } from './schedules/schedules.schema';
 import { limitsResponseSchemas } from './limits/limits.schema';
 import { replayResponseSchemas } from './replays/replays.schema';
+import { artifactResponseSchemas } from './artifacts/artifacts.schema';
+import { backfillResponseSchemas } from './backfills/backfills.schema';
 
 /** Names of the api's schemas in `components.schemas`. */
 export const S = {
@@ -81,7 +85,7 @@ export const S = {
 } as const;
 
 /** Classes validated by the api (request bodies) or carried in its answers, generated from their decorators. */
-export const API_REQUEST_CLASSES = [SubmitJobRequest, SubmitBatchRequest, CreateWebhookRequest, UpdateWebhookRequest, ThrottleReason, CreateScheduleRequest, UpdateScheduleRequest, ScheduleJobTemplate, SubmitRunRequest, RunJobRequest, RunEdgeRequest, ReplayJobRequest, BulkReplayRequest, PurgeDeadLettersRequest, DeadLetterFilter];
+export const API_REQUEST_CLASSES = [SubmitJobRequest, SubmitBatchRequest, CreateWebhookRequest, UpdateWebhookRequest, ThrottleReason, CreateScheduleRequest, UpdateScheduleRequest, ScheduleJobTemplate, SubmitRunRequest, RunJobRequest, RunEdgeRequest, ReplayJobRequest, BulkReplayRequest, PurgeDeadLettersRequest, DeadLetterFilter, CreateBackfillRequest, JobWindow];
 
 /** The custom constraints of those classes, which the generator cannot see into. */
 export const API_SCHEMA_CONVERTERS: SchemaConverters = {
@@ -154,6 +158,13 @@ const job = objectSchema<JobView>({
     idempotencyKey: string('The Idempotency-Key the job was submitted with (`<batch key>#<index>` for a batch item, `<run key>#<job key>` for a run\'s job).'),
     runId: orNull(uuid('The DAG run the job belongs to (`POST /api/v1/runs`), or null.')),
     replayOf: orNull(uuid('The job this one replays (`POST /api/v1/jobs/{id}/replay`, `POST /api/v1/dead-letters/replay`), or null.')),
+    window: orNull(
+      objectSchema<NonNullable<JobView['window']>>({
+        description: 'The event-time window `[from, to)` the job processes (backfill jobs, and live jobs that declare one).',
+        properties: { from: instant(), to: instant() },
+      }),
+    ),
+    backfillId: orNull(uuid('The backfill that created the job (`POST /api/v1/backfills`), or null.')),
     createdAt: instant(),
     updatedAt: instant(),
     startedAt: orNull(instant()),
@@ -297,5 +308,7 @@ export function apiResponseSchemas(): Record<string, SchemaObject> {
     ...scheduleResponseSchemas(),
     ...limitsResponseSchemas(),
     ...replayResponseSchemas(),
+    ...artifactResponseSchemas(),
+    ...backfillResponseSchemas(),
   };
 }

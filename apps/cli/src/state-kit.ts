@@ -7,18 +7,18 @@ import {
   exportBundle,
   ImportedTable,
   importBundle,
-  LIMITS_MIGRATIONS_TABLE,
   readVerifiedBundle,
   runLedgerMigrations,
   runLimitsMigrations,
+  STATE_BUNDLE_MIGRATION_TABLES,
+  STATE_BUNDLE_SCHEMAS,
   VerifiedBundle,
+  withBundleFolder,
+  writeBundleArchive,
 } from '@orch/persistence';
+import { once } from 'node:events';
+import { createWriteStream, rmSync, WriteStream } from 'node:fs';
 import { Client } from 'pg';
-
-/** The schemas of the offline kit: the ledger (jobs, runs, events, audit, schedules, dead letters) and the limits (rules, pauses, quota state). */
-export const STATE_SCHEMAS = ['ledger', 'limits'] as const;
-/** Their migration bookkeeping tables. */
-export const STATE_MIGRATION_TABLES = ['orch_ledger_migrations', LIMITS_MIGRATIONS_TABLE] as const;
 
 /** Brings an (empty or older) database to this version's ledger and limits schemas, as ledger-writer and rate-limiter do at boot. */
 export async function migrateStateSchemas(url: string): Promise<string[]> {
@@ -44,25 +44,64 @@ async function withClient<T>(url: string, fn: (db: Client) => Promise<T>): Promi
   }
 }
 
-/** `orchctl export`: the database's state into a new bundle folder. */
-export function exportState(url: string, dir: string, onTable?: (f: BundleFile) => void): Promise<BundleManifest> {
-  return withClient(url, (db) => exportBundle(db, dir, { schemas: STATE_SCHEMAS, migrationTables: STATE_MIGRATION_TABLES, onTable }));
-}
+/** Whether `orchctl export --out` names an archive (`.tar`) rather than a folder. */
+export const isArchivePath = (path: string): boolean => /\.tar$/i.test(path);
 
-/** `orchctl verify`: the bundle's manifest, digests and hash chains, without a database. */
-export function verifyState(dir: string): VerifiedBundle {
-  return readVerifiedBundle(dir);
+/** What `orchctl export` writes. */
+export interface ExportStateOptions {
+  /** Only this tenant's rows (a tenant bundle); absent: the whole installation. */
+  tenant?: string;
+  onTable?: (f: BundleFile) => void;
 }
 
 /**
- * `orchctl import`: verifies the bundle first (a tampered one is refused
- * before anything is written), migrates the database, then writes the bundle
- * in one transaction.
+ * `orchctl export`: the database's state into a new bundle folder, or, when
+ * `out` ends in `.tar`, into a new archive file (the same bytes
+ * `POST /api/v1/exports` answers). A failed archive is removed.
  */
-export async function importState(url: string, dir: string, onTable?: (t: ImportedTable) => void): Promise<{ bundle: VerifiedBundle; tables: ImportedTable[] }> {
-  readVerifiedBundle(dir);
-  await migrateStateSchemas(url);
-  return withClient(url, (db) => importBundle(db, dir, { migrationTables: STATE_MIGRATION_TABLES, onTable }));
+export function exportState(url: string, out: string, opts: ExportStateOptions = {}): Promise<BundleManifest> {
+  const options = { schemas: STATE_BUNDLE_SCHEMAS, migrationTables: STATE_BUNDLE_MIGRATION_TABLES, ...opts };
+  if (!isArchivePath(out)) return withClient(url, (db) => exportBundle(db, out, options));
+  return withClient(url, async (db) => {
+    const file = await openNewFile(out);
+    try {
+      return await writeBundleArchive(db, file, options);
+    } catch (err) {
+      file.destroy();
+      rmSync(out, { force: true });
+      throw err;
+    }
+  });
+}
+
+/** A write stream on a file that must not exist yet. */
+async function openNewFile(path: string): Promise<WriteStream> {
+  const file = createWriteStream(path, { flags: 'wx' });
+  try {
+    await once(file, 'open');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new BundleError('bundle_invalid', `export archive ${path} already exists`);
+    throw err;
+  }
+  return file;
+}
+
+/** `orchctl verify`: the bundle's (folder or archive) manifest, digests and hash chains, without a database. */
+export function verifyState(path: string): Promise<VerifiedBundle> {
+  return withBundleFolder(path, (dir) => readVerifiedBundle(dir));
+}
+
+/**
+ * `orchctl import`: verifies the bundle (folder or archive) first (a tampered
+ * one is refused before anything is written), migrates the database, then
+ * writes the bundle in one transaction.
+ */
+export function importState(url: string, path: string, onTable?: (t: ImportedTable) => void): Promise<{ bundle: VerifiedBundle; tables: ImportedTable[] }> {
+  return withBundleFolder(path, async (dir) => {
+    readVerifiedBundle(dir);
+    await migrateStateSchemas(url);
+    return withClient(url, (db) => importBundle(db, dir, { migrationTables: STATE_BUNDLE_MIGRATION_TABLES, onTable }));
+  });
 }
 
 export { BundleError };

@@ -1,10 +1,12 @@
 import { jetstreamManager } from '@nats-io/jetstream';
-import { AdmitResult, decodeEnvelope, LogLine, SubmitJobCommand, SubmitJobResult } from '@orch/contracts';
+import { Objm } from '@nats-io/obj';
+import { AdmitResult, artifactBucket, artifactObjectName, artifactUri, decodeEnvelope, LogLine, SubmitJobCommand, SubmitJobResult } from '@orch/contracts';
 import { digestOf } from '@orch/domain';
 import { OrchClient } from '@orch/messaging';
 import { createTestDatabase, createTestNamespace, ServiceProcess, spawnTs, startService, TEST_NATS_URL, TestDatabase, TestNamespace, waitFor } from '@orch/testing';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
+import { ECHO_ARTIFACT_NAME } from './handlers';
 
 describe('demo-worker process', () => {
   let db: TestDatabase;
@@ -99,6 +101,20 @@ describe('demo-worker process', () => {
     const jsm = await jetstreamManager(ns.nc);
     const msg = await jsm.streams.getMessage(ns.names.streams.logs, { last_by_subj: ns.names.log('d1', echo.id) });
     expect(decodeEnvelope(msg!.data).data as LogLine).toMatchObject({ jobId: echo.id, level: 'info', message: expect.stringContaining('echo attempt 1') });
+  });
+
+  it('publishes payload.artifact of a demo.echo as the text artifact echo.txt in its tenant\'s bucket, recorded in the ledger', async () => {
+    const text = 'an artifact from the demo worker';
+    const echo = await submit('d2', 'demo.echo', { artifact: text });
+    expect(await driveToEnd('d2', echo.id)).toMatchObject({ status: 'succeeded', result: { artifact: text } });
+    const bucket = artifactBucket(ns.names.namespace, 'd2');
+    const objectName = artifactObjectName(echo.id, 1, ECHO_ARTIFACT_NAME);
+    const { rows } = await pg.query(`SELECT data FROM ledger.job_events WHERE job_id = $1 AND event_type = 'job.artifact'`, [echo.id]);
+    expect(rows.map((r) => r.data)).toEqual([
+      { name: ECHO_ARTIFACT_NAME, uri: artifactUri(bucket, objectName), sha256: createHash('sha256').update(text).digest('hex'), size: Buffer.byteLength(text), mime: 'text/plain; charset=utf-8' },
+    ]);
+    const stored = await (await new Objm(ns.nc).open(bucket)).getBlob(objectName);
+    expect(Buffer.from(stored!).toString('utf8')).toBe(text);
   });
 
   it('finishes a running job on SIGTERM before exiting with 0', async () => {

@@ -12,6 +12,10 @@ function ctxOf(payload: Record<string, unknown>, attempt = 1, signal = new Abort
     progress: async (p?: number, m?: string) => void calls.push(`progress ${p} ${m}`),
     log: async (level: string, msg: string) => void calls.push(`log ${level} ${msg}`),
     heartbeat: async () => undefined,
+    publishArtifact: async (name: string, data: string, opts?: { mime?: string }) => {
+      calls.push(`artifact ${name} ${opts?.mime} ${data}`);
+      return { name, size: Buffer.byteLength(data), sha256: 'f'.repeat(64) };
+    },
   } as unknown as JobContext;
   return { ctx, calls };
 }
@@ -27,6 +31,17 @@ describe('demo handlers', () => {
     const { ctx, calls } = ctxOf({ a: 1 });
     await expect(handlers[DemoJobTypes.echo](ctx)).resolves.toEqual({ a: 1 });
     expect(calls).toEqual(['log info echo attempt 1', 'progress 50 echoing']);
+  });
+
+  it('demo.echo publishes payload.artifact as the text artifact echo.txt, and still returns its payload', async () => {
+    const { ctx, calls } = ctxOf({ artifact: 'hello' });
+    await expect(handlers[DemoJobTypes.echo](ctx)).resolves.toEqual({ artifact: 'hello' });
+    expect(calls).toEqual([
+      'log info echo attempt 1',
+      'progress 50 echoing',
+      'artifact echo.txt text/plain; charset=utf-8 hello',
+      `log info published artifact echo.txt (5 bytes, sha256 ${'f'.repeat(64)})`,
+    ]);
   });
 
   it('demo.echo stops sleeping as soon as its signal aborts', async () => {

@@ -29,11 +29,22 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 const numberOr = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
 
-/** `demo.echo`: logs a line, reports progress, sleeps `payload.sleepMs` (honouring the signal), returns the payload. */
+/** Name of the artifact `demo.echo` publishes for a payload with `artifact` (docs/artifacts.md). */
+export const ECHO_ARTIFACT_NAME = 'echo.txt';
+
+/**
+ * `demo.echo`: logs a line, reports progress, sleeps `payload.sleepMs` (honouring the signal), returns the payload.
+ * With a string `payload.artifact` it first publishes that text as the artifact `echo.txt` (text/plain).
+ */
 export const echo: JobHandler = async (ctx: JobContext) => {
   const sleepMs = Math.max(0, numberOr(ctx.payload['sleepMs'], 0));
   await ctx.log('info', `echo attempt ${ctx.attempt}${sleepMs ? `, sleeping ${sleepMs} ms` : ''}`);
   await ctx.progress(50, 'echoing');
+  const text = ctx.payload['artifact'];
+  if (typeof text === 'string') {
+    const artifact = await ctx.publishArtifact(ECHO_ARTIFACT_NAME, text, { mime: 'text/plain; charset=utf-8' });
+    await ctx.log('info', `published artifact ${artifact.name} (${artifact.size} bytes, sha256 ${artifact.sha256})`);
+  }
   if (sleepMs > 0) await sleep(sleepMs, ctx.signal);
   return ctx.payload;
 };

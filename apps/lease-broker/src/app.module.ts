@@ -6,6 +6,7 @@ import { LEDGER_DATA_SOURCE, LedgerDataModule, postgresReadinessCheck } from '@o
 import { HealthModule } from '@orch/service-kit';
 import { OrchLoggerModule } from '@orch/telemetry';
 import type { DataSource } from 'typeorm';
+import { ArtifactBuckets } from './artifacts/artifact-buckets.service';
 import { CancelNoticesService } from './cancel/cancel-notices.service';
 import { LeaseBrokerConfig } from './config';
 import { DispatchFeeds } from './dispatch/dispatch-feeds';
@@ -35,7 +36,7 @@ export function leaseBrokerModule(config: LeaseBrokerConfig) {
       }),
     ],
     controllers: [WorkerController],
-    providers: [{ provide: LeaseBrokerConfig, useValue: config }, DispatchFeeds, ClaimService, ReaperService, CancelNoticesService],
+    providers: [{ provide: LeaseBrokerConfig, useValue: config }, DispatchFeeds, ClaimService, ReaperService, CancelNoticesService, ArtifactBuckets],
   })
   class LeaseBrokerModule {}
   return LeaseBrokerModule;

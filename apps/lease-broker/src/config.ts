@@ -1,4 +1,4 @@
-import { WorkerLimits } from '@orch/contracts';
+import { ArtifactLimits, WorkerLimits } from '@orch/contracts';
 import { BaseServiceConfig, IsPortNumber } from '@orch/service-kit';
 import { IsInt, Max, Min } from 'class-validator';
 
@@ -23,6 +23,10 @@ export const DISPATCH_IDLE_MS = 30_000;
  * across all replicas (the durable consumer's max_ack_pending).
  */
 export const DISPATCH_MAX_ACK_PENDING = 1_024;
+/** Largest artifact a worker may publish (64 MiB). */
+export const ARTIFACT_MAX_BYTES = ArtifactLimits.maxBytesDefault;
+/** Most bytes a tenant's artifact bucket holds in all; -1: no limit. */
+export const ARTIFACT_BUCKET_MAX_BYTES = -1;
 
 /** lease-broker configuration (environment variables, validated at boot). */
 export class LeaseBrokerConfig extends BaseServiceConfig {
@@ -58,4 +62,12 @@ export class LeaseBrokerConfig extends BaseServiceConfig {
 
   @IsInt() @Min(2) @Max(100)
   DB_POOL_SIZE: number = 4;
+
+  /** Largest artifact a worker may publish (told in every allocation; a bigger record is refused). */
+  @IsInt() @Min(1) @Max(ArtifactLimits.maxBytesCeiling)
+  ARTIFACT_MAX_BYTES: number = ARTIFACT_MAX_BYTES;
+
+  /** Most bytes one tenant's artifact bucket holds (JetStream refuses chunks beyond it); -1: no limit. */
+  @IsInt() @Min(-1)
+  ARTIFACT_BUCKET_MAX_BYTES: number = ARTIFACT_BUCKET_MAX_BYTES;
 }

@@ -14,3 +14,5 @@ export * from './schedules';
 export * from './runs';
 export * from './limits';
 export * from './dead-letters';
+export * from './backfills';
+export * from './artifacts';

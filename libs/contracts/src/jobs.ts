@@ -31,6 +31,27 @@ export const JobLimits = {
   idempotencyKeyMaxLength: 200,
 } as const;
 
+/**
+ * The event-time window `[from, to)` a job processes: backfill jobs always carry one, live jobs
+ * may (with a `source`). Jobs of one tenant, source and job type whose windows overlap never run
+ * at the same time (docs/backfills.md).
+ */
+export class JobWindow {
+  @IsISO8601({ strict: true })
+  from!: string;
+
+  @IsISO8601({ strict: true })
+  to!: string;
+}
+
+/** The cross-field rules of a job's window: it needs a `source`, and `to` after `from`. */
+export function jobWindowProblem(req: { source?: string | null; window?: { from: string; to: string } | null }, path = 'window'): { path: string; message: string } | null {
+  if (!req.window) return null;
+  if (!req.source) return { path: 'source', message: 'a job with a window needs a source (windows of one source and job type never run at the same time)' };
+  if (!(Date.parse(req.window.to) > Date.parse(req.window.from))) return { path: `${path}.to`, message: 'window.to must be after window.from' };
+  return null;
+}
+
 /** `POST /api/v1/jobs` body. */
 export class SubmitJobRequest {
   /**
@@ -73,6 +94,13 @@ export class SubmitJobRequest {
   @IsOptional()
   @IsISO8601({ strict: true })
   runAt?: string;
+
+  /** The event-time window the job processes; needs `source`, `to` after `from`. */
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => JobWindow)
+  window?: JobWindow;
 }
 
 /**
@@ -134,6 +162,10 @@ export interface JobView {
   runId: string | null;
   /** The job this one replays (`POST /api/v1/jobs/{id}/replay`, dead-letter replays), or null. */
   replayOf: string | null;
+  /** The event-time window the job processes, or null. */
+  window: { from: string; to: string } | null;
+  /** The backfill that created the job, or null. */
+  backfillId: string | null;
   createdAt: string;
   updatedAt: string;
   startedAt: string | null;
@@ -272,6 +304,8 @@ export interface Allocation {
   payload: Record<string, unknown>;
   priority: number;
   correlationId: string;
+  /** Largest artifact the attempt may publish, in bytes (the lease-broker's `ARTIFACT_MAX_BYTES`; absent from brokers before artifacts). */
+  artifactMaxBytes?: number;
 }
 
 export interface ClaimResult {
@@ -444,6 +478,8 @@ export class AdmitCommand {
 export interface AdmitResult {
   admitted: string[];
   skipped: string[];
+  /** Jobs the ledger held back instead (`throttled`): a paused backfill, or an overlapping window in flight. */
+  held?: string[];
 }
 
 export class PromoteCommand {
@@ -509,6 +545,10 @@ export const ThrottleCode = {
   quotaDay: 'quota_day',
   rateLimited: 'rate_limited',
   upstreamBackoff: 'upstream_backoff',
+  /** A job with an overlapping event-time window of the same source and job type is running (backfills never overlap live work). */
+  windowBusy: 'window_busy',
+  /** The job's backfill is paused. */
+  backfillPaused: 'backfill_paused',
 } as const;
 export type ThrottleCode = (typeof ThrottleCode)[keyof typeof ThrottleCode];
 export const THROTTLE_CODES: readonly ThrottleCode[] = Object.values(ThrottleCode);

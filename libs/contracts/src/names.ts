@@ -50,11 +50,16 @@ export const LedgerVerbs = [
   'replay',
   'purge-dead-letters',
   'cancel-run',
+  // Backfills (issue 5): contracts in backfills.ts.
+  'create-backfill',
+  'control-backfill',
+  // Artifacts (issue 5): contracts in artifacts.ts.
+  'artifact',
 ] as const;
 export type LedgerVerb = (typeof LedgerVerbs)[number];
 
 /** Worker-facing verbs (request/reply to lease-broker). See docs/protocol.md. */
-export const WorkerVerbs = ['claim', 'start', 'heartbeat', 'progress', 'complete', 'fail', 'upstream'] as const;
+export const WorkerVerbs = ['claim', 'start', 'heartbeat', 'progress', 'complete', 'fail', 'upstream', 'artifact'] as const;
 export type WorkerVerb = (typeof WorkerVerbs)[number];
 
 /** Names for one namespace. */

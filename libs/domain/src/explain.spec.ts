@@ -30,6 +30,8 @@ function job(over: Partial<JobView> = {}): JobView {
     idempotencyKey: 'k1',
     runId: null,
     replayOf: null,
+    window: null,
+    backfillId: null,
     deadlineAt: null,
     createdAt: NOW.toISOString(),
     updatedAt: NOW.toISOString(),

@@ -9,3 +9,4 @@ export * from './dag';
 export * from './schedule';
 export * from './explain';
 export * from './error-clusters';
+export * from './backfill';

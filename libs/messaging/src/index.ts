@@ -9,3 +9,4 @@ export * from './messaging.module';
 export * from './readiness';
 export * from './consumers';
 export * from './nats-server-config';
+export * from './artifact-buckets';

@@ -2,8 +2,14 @@ import { workerInboxPrefix } from '@orch/contracts';
 import { generatePrincipals, natsAccountName, parseTenants, renderNatsServerConfig, workerPermissions } from './nats-server-config';
 
 describe('NATS permissions of a tenant worker', () => {
-  it('may publish only its own worker requests and log lines', () => {
-    expect(workerPermissions('orch', 't1').publish).toEqual(['orch.worker.t1.>', 'orch.log.t1.>']);
+  it('may publish only its own worker requests, log lines and artifact-bucket puts', () => {
+    expect(workerPermissions('orch', 't1').publish).toEqual([
+      'orch.worker.t1.>',
+      'orch.log.t1.>',
+      '$O.orch_artifacts_t1.>',
+      '$JS.API.STREAM.MSG.GET.OBJ_orch_artifacts_t1',
+      '$JS.API.STREAM.PURGE.OBJ_orch_artifacts_t1',
+    ]);
   });
 
   it('may subscribe only to its own inboxes and cancel notices', () => {
@@ -11,12 +17,14 @@ describe('NATS permissions of a tenant worker', () => {
     expect(workerInboxPrefix('t1')).toBe('_INBOX_t1');
   });
 
-  it('never grants the JetStream API, dispatch, events, commands or a wildcard tenant', () => {
+  it('never grants the JetStream API beyond its own bucket, dispatch, events, commands or a wildcard tenant', () => {
     const all = [...workerPermissions('orch', 'acme').publish, ...workerPermissions('orch', 'acme').subscribe];
     for (const s of all) {
-      expect(s).not.toMatch(/^\$JS|\.dispatch\.|\.evt\.|\.cmd\.|\.notify\.|\*|^>|^orch\.>$/);
+      expect(s).not.toMatch(/\.dispatch\.|\.evt\.|\.cmd\.|\.notify\.|\*|^>|^orch\.>$/);
       expect(s).toContain('acme');
     }
+    // The only JetStream API subjects: a message lookup and a purge of its own bucket's stream, no wildcard.
+    expect(all.filter((s) => s.startsWith('$JS'))).toEqual(['$JS.API.STREAM.MSG.GET.OBJ_orch_artifacts_acme', '$JS.API.STREAM.PURGE.OBJ_orch_artifacts_acme']);
   });
 });
 
@@ -60,7 +68,7 @@ describe('rendered nats-server configuration', () => {
     expect(natsAccountName('orch')).toBe('ORCH');
     expect(conf).toContain('  ORCH: {\n    jetstream: enabled\n    users: [');
     expect(conf).toContain(`      { nkey: "${ps[0].nkeyPublic}" }`);
-    expect(conf).toContain('publish: { allow: ["orch.worker.t1.>", "orch.log.t1.>"] }');
+    expect(conf).toContain('publish: { allow: ["orch.worker.t1.>", "orch.log.t1.>", "$O.orch_artifacts_t1.>", "$JS.API.STREAM.MSG.GET.OBJ_orch_artifacts_t1", "$JS.API.STREAM.PURGE.OBJ_orch_artifacts_t1"] }');
     expect(conf).toContain('subscribe: { allow: ["_INBOX_t1.>", "orch.cancel.t1.>"] }');
     expect(conf).toContain('no secrets');
   });
@@ -91,6 +99,6 @@ describe('rendered nats-server configuration', () => {
     const conf = renderNatsServerConfig({ namespace: 'orch', principals: workers, usersOnly: true });
     expect(conf).not.toMatch(/accounts|jetstream|orch-services/);
     expect(conf).toContain(`nkey: "${workers[0].nkeyPublic}"`);
-    expect(conf).toContain('publish: { allow: ["orch.worker.t3.>", "orch.log.t3.>"] }');
+    expect(conf).toContain('publish: { allow: ["orch.worker.t3.>", "orch.log.t3.>", "$O.orch_artifacts_t3.>", "$JS.API.STREAM.MSG.GET.OBJ_orch_artifacts_t3", "$JS.API.STREAM.PURGE.OBJ_orch_artifacts_t3"] }');
   });
 });

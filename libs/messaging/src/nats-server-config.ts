@@ -1,5 +1,5 @@
 import { nkeys } from '@nats-io/transport-node';
-import { ID_TOKEN_PATTERN, orchNames, workerInboxPrefix } from '@orch/contracts';
+import { artifactBucket, artifactBucketStream, ID_TOKEN_PATTERN, orchNames, workerInboxPrefix } from '@orch/contracts';
 import { randomBytes } from 'node:crypto';
 
 /** How generated NATS users authenticate: nkeys (the config holds public keys only) or passwords. */
@@ -45,13 +45,19 @@ export interface NatsServerConfigOptions {
  * - publish `<ns>.worker.<t>.>`: the worker protocol requests (claim … fail);
  * - publish `<ns>.log.<t>.>`: log lines, JetStream publishes (their acks come back to the inbox);
  * - subscribe `_INBOX_<t>.>`: replies and publish acks (the SDK's inbox prefix);
- * - subscribe `<ns>.cancel.<t>.>`: cancel notices of the tenant's running jobs.
- * Nothing else: no JetStream API, no other tenant, no dispatch, events, notifier or commands.
+ * - subscribe `<ns>.cancel.<t>.>`: cancel notices of the tenant's running jobs;
+ * - publish `$O.<bucket>.>`, `$JS.API.STREAM.MSG.GET.OBJ_<bucket>` and `$JS.API.STREAM.PURGE.OBJ_<bucket>`
+ *   of the tenant's artifact bucket (`<ns>_artifacts_<t>`): what an object-store put needs (chunks and
+ *   metadata, the lookup of an existing entry, the purge of a failed put's chunks) and nothing more.
+ * Nothing else: no other JetStream API (no stream or consumer created, listed or deleted), no other
+ * tenant or bucket, no dispatch, events, notifier or commands.
  */
 export function workerPermissions(namespace: string, tenant: string): SubjectPermissions {
   const names = orchNames(namespace);
+  const bucket = artifactBucket(namespace, tenant);
+  const stream = artifactBucketStream(bucket);
   return {
-    publish: [`${namespace}.worker.${tenant}.>`, names.log(tenant, '>')],
+    publish: [`${namespace}.worker.${tenant}.>`, names.log(tenant, '>'), `$O.${bucket}.>`, `$JS.API.STREAM.MSG.GET.${stream}`, `$JS.API.STREAM.PURGE.${stream}`],
     subscribe: [`${workerInboxPrefix(tenant)}.>`, names.cancel(tenant, '>')],
   };
 }

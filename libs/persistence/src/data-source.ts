@@ -9,6 +9,7 @@ import { LedgerSchedules1764500000000 } from './migrations/1764500000000-schedul
 import { LedgerDeadLetterReplays1764700000000 } from './migrations/1764700000000-dead-letter-replays';
 import { LedgerExecutionDeadline1764800000000 } from './migrations/1764800000000-execution-deadline';
 import { LedgerRunReplays1764900000000 } from './migrations/1764900000000-run-replays';
+import { LedgerBackfills1765100000000 } from './migrations/1765100000000-backfills';
 
 /** Options for {@link createLedgerDataSource}. */
 export interface LedgerDataSourceOptions {
@@ -23,7 +24,7 @@ export interface LedgerDataSourceOptions {
 /** Entities of the ledger schema. */
 export const LEDGER_ENTITIES = [JobEntity, JobEventEntity, DeadLetterEntity];
 /** Migrations of the ledger schema, in order. */
-export const LEDGER_MIGRATIONS = [LedgerInit1763800000000, LedgerControlPlane1763900000000, LedgerJobSourceAndThrottle1764200000000, LedgerRuns1764400000000, LedgerSchedules1764500000000, LedgerDeadLetterReplays1764700000000, LedgerExecutionDeadline1764800000000, LedgerRunReplays1764900000000];
+export const LEDGER_MIGRATIONS = [LedgerInit1763800000000, LedgerControlPlane1763900000000, LedgerJobSourceAndThrottle1764200000000, LedgerRuns1764400000000, LedgerSchedules1764500000000, LedgerDeadLetterReplays1764700000000, LedgerExecutionDeadline1764800000000, LedgerRunReplays1764900000000, LedgerBackfills1765100000000];
 
 /**
  * A TypeORM data source for the ledger schema. Never `synchronize`: the schema

@@ -45,6 +45,11 @@ export interface JobRow {
   source: string | null;
   /** Why a throttled job waits; null unless `status` is `throttled`. */
   throttle: ThrottleReason | null;
+  /** The backfill that created the job, or null. */
+  backfillId: string | null;
+  /** The event-time window `[windowFrom, windowTo)` the job processes, or both null. */
+  windowFrom: Date | null;
+  windowTo: Date | null;
 }
 
 const COLUMNS: [keyof JobRow, string][] = [
@@ -85,6 +90,9 @@ const COLUMNS: [keyof JobRow, string][] = [
   ['deadlineAt', 'deadline_at'],
   ['source', 'source'],
   ['throttle', 'throttle'],
+  ['backfillId', 'backfill_id'],
+  ['windowFrom', 'window_from'],
+  ['windowTo', 'window_to'],
 ];
 const DATE_FIELDS = new Set<keyof JobRow>([
   'runAt',
@@ -97,13 +105,15 @@ const DATE_FIELDS = new Set<keyof JobRow>([
   'cancelRequestedAt',
   'cancelDeadline',
   'deadlineAt',
+  'windowFrom',
+  'windowTo',
 ]);
 
 /** Column names of `ledger.jobs`, in table order. */
 export const JOB_COLUMNS = COLUMNS.map(([, c]) => c);
 /** Columns ledger-writer may change after insert. */
 export const JOB_MUTABLE_COLUMNS = JOB_COLUMNS.filter(
-  (c) => !['id', 'tenant', 'project', 'job_type', 'source', 'payload', 'payload_digest', 'correlation_id', 'idempotency_key', 'created_at'].includes(c),
+  (c) => !['id', 'tenant', 'project', 'job_type', 'source', 'payload', 'payload_digest', 'correlation_id', 'idempotency_key', 'created_at', 'backfill_id', 'window_from', 'window_to'].includes(c),
 );
 
 /** A database row (snake_case, as `pg` returns it) to a {@link JobRow}. */

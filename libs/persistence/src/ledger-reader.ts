@@ -85,6 +85,9 @@ export class LedgerReader {
          FROM ledger.jobs
          WHERE status IN ('queued', 'throttled') AND (eligible_at IS NULL OR eligible_at <= $1)
            AND admitted_attempt IS DISTINCT FROM attempt
+           -- A paused backfill's jobs already held for it are not offered again until it resumes.
+           AND NOT (backfill_id IS NOT NULL AND status = 'throttled' AND throttle->>'code' = 'backfill_paused'
+                    AND EXISTS (SELECT 1 FROM ledger.backfills b WHERE b.id = backfill_id AND b.state = 'paused'))
        ) c
        WHERE rn <= $3
        ORDER BY rn, priority DESC, created_at, id
@@ -385,6 +388,8 @@ export function toJobView(j: JobRow): JobView {
     deadlineAt: iso(j.deadlineAt ?? null),
     runId: j.runId ?? null,
     replayOf: j.replayOf ?? null,
+    window: j.windowFrom && j.windowTo ? { from: j.windowFrom.toISOString(), to: j.windowTo.toISOString() } : null,
+    backfillId: j.backfillId ?? null,
     createdAt: j.createdAt.toISOString(),
     updatedAt: j.updatedAt.toISOString(),
     startedAt: iso(j.startedAt),

@@ -6,3 +6,5 @@ export * from './worker-connection';
 export * from './job-run';
 export * from './orch-worker';
 export * from './retry-after';
+export * from './artifact-stream';
+export * from './artifact-store';

@@ -55,6 +55,9 @@ class CancelingApi implements JobApi {
   async upstream() {
     return { slowed: [] };
   }
+  async publishArtifact(): Promise<never> {
+    throw new Error('no artifacts in the cancellation tests');
+  }
 
   async log() {
     this.calls.push({ verb: 'log' });

@@ -1,7 +1,8 @@
-import { Allocation, JobError, OrchError } from '@orch/contracts';
+import { Allocation, ArtifactView, JobError, OrchError } from '@orch/contracts';
 import { NonRetryableError, RetryableError, WorkerStoppingError, LeaseLostError } from './errors';
 import { ErrorInfo, JobApi, JobHandler, JobRun } from './job-run';
 import { silentLogger } from './logger';
+import type { PublishArtifactOptions } from './worker-client';
 
 const allocation = (over: Partial<Allocation> = {}): Allocation => ({
   jobId: '0192f0a0-0000-7000-8000-000000000001',
@@ -87,6 +88,11 @@ class FakeApi implements JobApi {
   }
   async upstream() {
     return { slowed: [] };
+  }
+  async publishArtifact(_l: unknown, name: string, _data: unknown, options: PublishArtifactOptions): Promise<ArtifactView> {
+    this.calls.push({ verb: 'artifact', arg: { name, mime: options.mime, maxBytes: options.maxBytes, hasSignal: options.signal instanceof AbortSignal } });
+    this.next('artifact');
+    return { id: 'a-1', jobId: allocation().jobId, attempt: 1, name, uri: `nats-obj://b/${name}`, sha256: 'c'.repeat(64), size: 2, mime: options.mime ?? 'application/octet-stream', createdAt: new Date().toISOString() };
   }
 
   async log(_l: unknown, level: string, message: string) {
@@ -300,6 +306,41 @@ describe('JobRun', () => {
     await expect(run.run()).resolves.toMatchObject({ kind: 'lease_lost' });
     expect(api.calls.find((c) => c.verb === 'progress')?.arg).toEqual({ percent: 10, message: 'a' });
     expect(second).toMatchObject({ code: 'stale_lease' });
+  });
+
+  it('publishes artifacts with the allocation\'s size limit and the job\'s signal, refusing a name twice in one attempt', async () => {
+    const api = new FakeApi();
+    let second: unknown;
+    const { run } = runOf(
+      api,
+      async (ctx) => {
+        const a = await ctx.publishArtifact('out/report.txt', 'hi', { mime: 'text/plain' });
+        second = await ctx.publishArtifact('out/report.txt', 'again').catch((e: unknown) => e);
+        return { artifactId: a.id };
+      },
+      { artifactMaxBytes: 1234 },
+    );
+    await expect(run.run()).resolves.toMatchObject({ kind: 'completed' });
+    expect(api.calls.filter((c) => c.verb === 'artifact')).toEqual([{ verb: 'artifact', arg: { name: 'out/report.txt', mime: 'text/plain', maxBytes: 1234, hasSignal: true } }]);
+    expect(second).toMatchObject({ code: 'artifact_exists', retryable: false });
+    expect(api.calls.at(-1)).toEqual({ verb: 'complete', arg: { artifactId: 'a-1' } });
+  });
+
+  it('aborts with lease_lost when an artifact is refused as stale, and lets the name be tried again after another failure', async () => {
+    const api = new FakeApi();
+    api.script['artifact'] = [down(), stale()];
+    let retried: unknown;
+    let reason: unknown;
+    const { run } = runOf(api, async (ctx) => {
+      await ctx.publishArtifact('a.bin', new Uint8Array([1])).catch(() => undefined);
+      retried = await ctx.publishArtifact('a.bin', new Uint8Array([1])).catch((e: unknown) => e);
+      reason = ctx.signal.reason;
+      throw reason;
+    });
+    await expect(run.run()).resolves.toMatchObject({ kind: 'lease_lost' });
+    expect(api.calls.filter((c) => c.verb === 'artifact')).toHaveLength(2);
+    expect(retried).toMatchObject({ code: 'stale_lease' });
+    expect(reason).toBeInstanceOf(LeaseLostError);
   });
 
   it('never lets a failed log line fail the job', async () => {

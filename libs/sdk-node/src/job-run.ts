@@ -1,8 +1,9 @@
-import type { Allocation, CompleteResult, FailResult, JobError, LeaseResult, UpstreamReportResult } from '@orch/contracts';
+import { Allocation, ArtifactView, CompleteResult, FailResult, JobError, LeaseResult, OrchError, UpstreamReportResult } from '@orch/contracts';
+import type { ArtifactData } from './artifact-stream';
 import { REPORT_RETRY_BACKOFF, retryDelayMs } from './backoff';
 import { isStaleLease, isTransient, JobCanceledError, jobErrorOf, LeaseLostError, WorkerStoppingError } from './errors';
 import type { WorkerLogger } from './logger';
-import type { JobLogLevel, LeaseRef } from './worker-client';
+import type { JobLogLevel, LeaseRef, PublishArtifactOptions } from './worker-client';
 
 /** What a handler gets: the job, its lease, a signal, and calls back to the server. */
 export interface JobContext<P = Record<string, unknown>> {
@@ -39,6 +40,14 @@ export interface JobContext<P = Record<string, unknown>> {
    * recovers on its own. Returns the rate limits it slowed (none when no adaptive limit applies).
    */
   reportUpstream(status: number, retryAfterMs?: number): Promise<UpstreamReportResult>;
+  /**
+   * Publishes an artifact of this attempt (docs/artifacts.md): streams `data` (bytes, a string,
+   * or an async iterable such as a `Readable`) into the tenant's object store, computing SHA-256
+   * and size on the way, then records it in the ledger, fenced by this lease. Names are unique per
+   * attempt (`artifact_exists`), at most the allocation's `artifactMaxBytes` (`artifact_too_large`).
+   * Resolves with the ledger's record; a lease found gone (`stale_lease`) also aborts {@link signal}.
+   */
+  publishArtifact(name: string, data: ArtifactData, options?: { mime?: string }): Promise<ArtifactView>;
 }
 
 /** A job handler: its return value (JSON) completes the job; a throw fails the attempt. */
@@ -53,6 +62,7 @@ export interface JobApi {
   fail(lease: LeaseRef, error: JobError): Promise<FailResult>;
   log(lease: LeaseRef, level: JobLogLevel, message: string): Promise<void>;
   upstream(lease: LeaseRef, status: number, retryAfterMs?: number): Promise<UpstreamReportResult>;
+  publishArtifact(lease: LeaseRef, name: string, data: ArtifactData, options: PublishArtifactOptions): Promise<ArtifactView>;
 }
 
 /** How a job run ended. */
@@ -105,6 +115,8 @@ export class JobRun {
   /** Set when the worker aborts the job: reports stop retrying by then. */
   private stopDeadline = Number.POSITIVE_INFINITY;
   private sleeper: { timer: NodeJS.Timeout; wake: () => void } | null = null;
+  /** Artifact names published (or being published) by this run: the same name twice is refused at once. */
+  private readonly artifactNames = new Set<string>();
 
   constructor(
     private readonly api: JobApi,
@@ -199,9 +211,30 @@ export class JobRun {
         await this.renew('heartbeat', () => this.api.heartbeat(a, this.options.leaseMs));
       },
       reportUpstream: (status, retryAfterMs) => this.api.upstream(a, status, retryAfterMs),
+      publishArtifact: (name, data, options = {}) => this.publishArtifact(name, data, options.mime),
       log: (level, message) =>
         this.api.log(a, level, message).catch((err: unknown) => this.options.onError(err, { phase: 'log', jobId: a.jobId, attempt: a.attempt })),
     };
+  }
+
+  private async publishArtifact(name: string, data: ArtifactData, mime: string | undefined): Promise<ArtifactView> {
+    const a = this.allocation;
+    if (this.artifactNames.has(name)) {
+      throw new OrchError('artifactExists', `artifact "${name}" was already published by attempt ${a.attempt} of job ${a.jobId}; names are unique per attempt`, { retryable: false });
+    }
+    this.artifactNames.add(name);
+    try {
+      return await this.api.publishArtifact(a, name, data, {
+        mime,
+        maxBytes: a.artifactMaxBytes,
+        signal: this.controller.signal,
+        recordRetryMaxMs: this.options.reportRetryMaxMs,
+      });
+    } catch (err) {
+      this.artifactNames.delete(name);
+      if (isStaleLease(err)) this.loseLease(`artifact refused: ${(err as Error).message}`, err);
+      throw err;
+    }
   }
 
   /** A call that extends the lease: success renews it; a refusal means the lease is gone. */

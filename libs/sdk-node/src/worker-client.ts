@@ -2,6 +2,8 @@ import { jetstream, JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   Allocation,
+  ArtifactLimits,
+  ArtifactView,
   ClaimResult,
   CompleteResult,
   decodeReply,
@@ -13,13 +15,18 @@ import {
   LeaseResult,
   LogLine,
   makeEnvelope,
+  OrchError,
   OrchNames,
   orchNames,
+  RecordArtifactResult,
   UpstreamReportResult,
   WorkerVerb,
 } from '@orch/contracts';
 import { randomUUID } from 'node:crypto';
-import { transportError } from './errors';
+import { ArtifactData, checkArtifactInput, defaultArtifactMime } from './artifact-stream';
+import { ArtifactStoreClient } from './artifact-store';
+import { REPORT_RETRY_BACKOFF, retryDelayMs } from './backoff';
+import { isTransient, transportError } from './errors';
 import { connectWorkerNats, WorkerConnectionOptions } from './worker-connection';
 
 /** How long a non-claim request waits for its reply (the broker's own ledger call is shorter). */
@@ -50,6 +57,24 @@ export interface WorkerClientOptions {
 /** Options of {@link WorkerClient.connect}: the client's options and where and as whom to connect. */
 export type WorkerClientConnectOptions = Omit<WorkerClientOptions, 'nc'> & WorkerConnectionOptions;
 
+/** Options of {@link WorkerClient.publishArtifact}. */
+export interface PublishArtifactOptions {
+  /** Media type the download is served with; default `text/plain; charset=utf-8` for a string, else `application/octet-stream`. */
+  mime?: string;
+  /** Largest size (the allocation's `artifactMaxBytes`; default {@link ArtifactLimits.maxBytesDefault}). */
+  maxBytes?: number;
+  /** Aborts the upload (the job's signal). */
+  signal?: AbortSignal;
+  /** How long recording it is retried while the lease-broker or ledger is unreachable (default 30 s). */
+  recordRetryMaxMs?: number;
+}
+
+/** A record of an artifact: what the `artifact` verb carries besides the lease. */
+export type ArtifactRecord = Pick<ArtifactView, 'name' | 'sha256' | 'size' | 'mime'>;
+
+/** How long a stored artifact's record is retried by default. */
+export const ARTIFACT_RECORD_RETRY_DEFAULT_MS = 30_000;
+
 /** A claim as the worker asks it. */
 export interface ClaimParams {
   jobTypes: string[];
@@ -70,6 +95,7 @@ export class WorkerClient {
   readonly names: OrchNames;
   private readonly js: JetStreamClient;
   private readonly requestTimeoutMs: number;
+  private artifactStore: ArtifactStoreClient | null = null;
 
   /** On a connection of yours, whose inbox prefix suits the credentials (`_INBOX_<tenant>`); or use {@link WorkerClient.connect}. */
   constructor(
@@ -141,6 +167,46 @@ export class WorkerClient {
    */
   upstream(lease: LeaseRef, status: number, retryAfterMs?: number): Promise<UpstreamReportResult> {
     return this.fenced<UpstreamReportResult>('upstream', lease, { status, ...(retryAfterMs !== undefined ? { retryAfterMs: Math.max(0, Math.round(retryAfterMs)) } : {}) });
+  }
+
+  /** Records an artifact already stored in the tenant's bucket under `<jobId>/<attempt>/<name>` (the bare verb; see {@link publishArtifact}). */
+  artifact(lease: LeaseRef, record: ArtifactRecord): Promise<RecordArtifactResult> {
+    return this.fenced<RecordArtifactResult>('artifact', lease, { ...record });
+  }
+
+  /**
+   * Publishes an artifact of the attempt: streams `data` into the tenant's object-store bucket
+   * under `<jobId>/<attempt>/<name>` while computing its SHA-256 and size, then records it in the
+   * ledger (`artifact`, fenced like every call about the job; retried while the server is
+   * unreachable). A record the server refuses (`stale_lease`, `artifact_too_large`, …) removes the
+   * stored bytes again. Errors: `validation_failed` (name or mime), `artifact_exists` (the name is
+   * taken in this attempt), `artifact_too_large`, `stale_lease`, `forbidden` (credentials),
+   * `unavailable`; an abort of `signal` rejects with its reason.
+   */
+  async publishArtifact(lease: LeaseRef, name: string, data: ArtifactData, options: PublishArtifactOptions = {}): Promise<ArtifactView> {
+    const mime = options.mime ?? defaultArtifactMime(data);
+    checkArtifactInput(name, mime);
+    const maxBytes = options.maxBytes ?? ArtifactLimits.maxBytesDefault;
+    if (data instanceof Uint8Array && data.length > maxBytes) {
+      throw new OrchError('artifactTooLarge', `artifact "${name}" is ${data.length} bytes; the limit is ${maxBytes} (ARTIFACT_MAX_BYTES)`, { retryable: false });
+    }
+    this.artifactStore ??= new ArtifactStoreClient(this.options.nc, this.names.namespace, this.tenant);
+    const stored = await this.artifactStore.put({ jobId: lease.jobId, attempt: lease.attempt, name, data, maxBytes, signal: options.signal });
+    const record: ArtifactRecord = { name, sha256: stored.sha256, size: stored.size, mime };
+    const until = Date.now() + (options.recordRetryMaxMs ?? ARTIFACT_RECORD_RETRY_DEFAULT_MS);
+    for (let failures = 1; ; failures++) {
+      try {
+        return (await this.artifact(lease, record)).artifact;
+      } catch (err) {
+        // Unreachable for too long: the record may have been committed all the same, so the bytes stay.
+        if (isTransient(err) && Date.now() < until) {
+          await new Promise((r) => setTimeout(r, Math.min(until - Date.now(), retryDelayMs(failures, REPORT_RETRY_BACKOFF))));
+          continue;
+        }
+        if (!isTransient(err)) await this.artifactStore.remove(stored.objectName);
+        throw err;
+      }
+    }
   }
 
   /** Publishes a log line of the job to JetStream (`<ns>.log.<tenant>.<jobId>`); resolves once stored. */

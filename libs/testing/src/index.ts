@@ -7,3 +7,4 @@ export * from './jetstream';
 export * from './sse-client';
 export * from './ws-client';
 export * from './ledger-counts';
+export * from './worker-stack';

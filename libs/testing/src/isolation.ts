@@ -65,9 +65,19 @@ export async function createTestNamespace(): Promise<TestNamespace> {
     async cleanup() {
       const jsm = await jetstreamManager(nc);
       for (const s of Object.values(names.streams)) await jsm.streams.delete(s).catch(() => undefined);
+      await deleteArtifactBuckets(nc, names.namespace);
       await nc.drain().catch(() => undefined);
     },
   };
+}
+
+/** Deletes the namespace's artifact buckets (`OBJ_<ns>_artifacts_<tenant>` streams), which the lease-broker creates per tenant. */
+export async function deleteArtifactBuckets(nc: NatsConnection, namespace: string): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  const prefix = `OBJ_${namespace}_artifacts_`;
+  const doomed: string[] = [];
+  for await (const name of jsm.streams.names()) if (name.startsWith(prefix)) doomed.push(name);
+  for (const name of doomed) await jsm.streams.delete(name).catch(() => undefined);
 }
 
 /** Polls `fn` until it returns a truthy value or the deadline passes. */

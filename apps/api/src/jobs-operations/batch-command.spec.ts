@@ -62,7 +62,7 @@ describe('batch command', () => {
 
 describe('NATS message sizes', () => {
   it('estimates the reply at or above the size of real job views of the same items', () => {
-    const items = batchItems({ jobs: [item(0), item(1, { runAt: '2027-01-01T00:00:00Z', priority: 9, maxAttempts: 100 }), item(2, { payload: { s: 'é'.repeat(300) } })] }, 'acme', 10_000);
+    const items = batchItems({ jobs: [item(0), item(1, { runAt: '2027-01-01T00:00:00Z', priority: 9, maxAttempts: 100, source: 'nvd', window: { from: '2026-11-01T00:00:00Z', to: '2026-11-01T01:00:00Z' } }), item(2, { payload: { s: 'é'.repeat(300) } })] }, 'acme', 10_000);
     const views: JobView[] = items.map((it, i) => ({
       id: '01a20811-97c3-729a-8789-0221c6ba0062',
       tenant: it.tenant,
@@ -88,6 +88,8 @@ describe('NATS message sizes', () => {
       idempotencyKey: `key-1#${i}`,
       runId: null,
       replayOf: null,
+      window: it.window ? { from: new Date(it.window.from).toISOString(), to: new Date(it.window.to).toISOString() } : null,
+      backfillId: null,
       deadlineAt: null,
       createdAt: '2026-11-23T10:00:00.123Z',
       updatedAt: '2026-11-23T10:00:00.123Z',

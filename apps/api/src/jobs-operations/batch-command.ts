@@ -92,6 +92,8 @@ export function estimateBatchReplyBytes(items: BatchItem[], idempotencyKey: stri
       idempotencyKey: `${idempotencyKey}#${i}`,
       runId: null,
       replayOf: null,
+      window: item.window ? { from: PLACEHOLDER_TIME, to: PLACEHOLDER_TIME } : null,
+      backfillId: null,
       deadlineAt: null,
       createdAt: PLACEHOLDER_TIME,
       updatedAt: PLACEHOLDER_TIME,

@@ -17,3 +17,12 @@ export function ledgerReadFailure(err: unknown): unknown {
   if (err instanceof OrchError || !isTransientDbError(err)) return err;
   return new OrchError('unavailable', 'the ledger database is unavailable; retry later', { cause: err });
 }
+
+/** Runs a read on the ledger pool, mapping a transient database failure to 503 ({@link ledgerReadFailure}). */
+export async function readLedger<T>(query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
+  } catch (err) {
+    throw ledgerReadFailure(err);
+  }
+}

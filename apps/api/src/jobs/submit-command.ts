@@ -1,4 +1,4 @@
-import { OrchError, SubmitJobCommand, SubmitJobRequest } from '@orch/contracts';
+import { jobWindowProblem, OrchError, SubmitJobCommand, SubmitJobRequest } from '@orch/contracts';
 import { digestOf } from '@orch/domain';
 
 /** Idempotency scope of a submit: keys are unique per tenant and this scope. */
@@ -23,7 +23,7 @@ export function assertPayloadSize(payload: Record<string, unknown>, maxBytes: nu
  * The body with the caller's tenant filled in. A body that names a tenant must
  * name the caller's: the tenant comes from the token, never from the body.
  *
- * @throws OrchError `forbidden` (403) when the body names another tenant.
+ * @throws OrchError `forbidden` (403) when the body names another tenant; `validation` (400) for a window without a source or ending before it starts.
  */
 export function withCallerTenant(body: SubmitJobRequest, tenant: string): SubmitJobRequest & { tenant: string } {
   if (body.tenant !== undefined && body.tenant !== tenant) {
@@ -32,6 +32,8 @@ export function withCallerTenant(body: SubmitJobRequest, tenant: string): Submit
       errors: [{ path: 'tenant', message: 'tenant must be the tenant of the token (or be omitted)' }],
     });
   }
+  const problem = jobWindowProblem(body);
+  if (problem) throw new OrchError('validation', `request body: ${problem.path}: ${problem.message}`, { retryable: false, errors: [problem] });
   return { ...body, tenant };
 }
 

@@ -67,6 +67,16 @@ describe('buildNotifierEvent', () => {
     expect(notifierKeyFor(eventType, 'J', 1, 7)).toBe(key);
   });
 
+  it('carries the artifact of a job.artifact event (uri, sha256 digest, mime), and none on other events', () => {
+    const data = { name: 'r.txt', uri: 'nats-obj://orch_artifacts_acme/J/2/r.txt', sha256: 'd'.repeat(64), size: 3, mime: 'text/plain' };
+    const env = ledgerEnvelope({ event: { eventType: 'job.artifact', seq: 12, data } });
+    expect(buildNotifierEvent(env, env.data).job.artifacts).toEqual([{ uri: data.uri, digest: `sha256:${'d'.repeat(64)}`, mime: 'text/plain' }]);
+    const odd = ledgerEnvelope({ event: { eventType: 'job.artifact', data: { name: 'r.txt' } } });
+    expect(buildNotifierEvent(odd, odd.data).job.artifacts).toEqual([]);
+    const progress = ledgerEnvelope({ event: { eventType: 'job.progress', data } });
+    expect(buildNotifierEvent(progress, progress.data).job.artifacts).toEqual([]);
+  });
+
   it('reports the duration of a succeeded job in seconds', () => {
     const env = ledgerEnvelope({ event: { eventType: 'job.succeeded', data: { durationMs: 1534, leaseId: null } }, job: { status: 'succeeded' } });
     expect(buildNotifierEvent(env, env.data).metrics).toEqual({ durationSeconds: 1.534, backoffSeconds: null, logStreamLagSeconds: null });

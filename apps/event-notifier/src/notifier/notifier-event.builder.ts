@@ -1,4 +1,4 @@
-import { EnvelopeInit, EventType, JobEventData, NotifierEvent, notifierIdempotencyKey, OrchNames } from '@orch/contracts';
+import { EnvelopeInit, EventType, JobEventData, LedgerEventView, NotifierEvent, notifierIdempotencyKey, OrchNames } from '@orch/contracts';
 
 /** `schemaVersion` of notifier events, also the envelope `type` they travel in. */
 export const NOTIFIER_SCHEMA_VERSION = 'orch.event.v1' as const;
@@ -32,6 +32,17 @@ export interface NotifierMessage {
 export function notifierKeyFor(eventType: string, jobId: string, attempt: number, ledgerSeq: number): string {
   const key = notifierIdempotencyKey(eventType, jobId, attempt);
   return REPEATABLE_EVENT_TYPES.has(eventType) ? `${key}-${ledgerSeq}` : key;
+}
+
+/**
+ * The artifact a `job.artifact` event records, as notifier events carry it (`digest` is
+ * `sha256:<hex>`); other events carry none.
+ */
+function artifactsOf(event: LedgerEventView): NotifierEvent['job']['artifacts'] {
+  if (event.eventType !== EventType.artifact) return [];
+  const { uri, sha256, mime } = event.data;
+  if (typeof uri !== 'string' || typeof sha256 !== 'string' || typeof mime !== 'string') return [];
+  return [{ uri, digest: `sha256:${sha256}`, mime }];
 }
 
 /** A non-negative finite millisecond figure from event data, in seconds; otherwise null. */
@@ -68,7 +79,7 @@ export function buildNotifierEvent(source: LedgerEventSource, data: JobEventData
       status: job.status,
       reason: job.reason ?? null,
       payloadDigest: job.payloadDigest,
-      artifacts: [],
+      artifacts: artifactsOf(event),
     },
     metrics: {
       durationSeconds: event.eventType === EventType.succeeded ? seconds(event.data['durationMs']) : null,

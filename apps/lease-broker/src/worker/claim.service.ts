@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Allocation, ClaimRequest, ClaimResult, LeaseCommand, LeaseCommandResult } from '@orch/contracts';
 import { Incoming, OrchClient } from '@orch/messaging';
+import { ArtifactBuckets } from '../artifacts/artifact-buckets.service';
 import { LeaseBrokerConfig } from '../config';
 import { BufferedDispatch, DispatchFeeds, giveBack } from '../dispatch/dispatch-feeds';
 import { claimTerms } from './worker-protocol';
@@ -24,6 +25,7 @@ export class ClaimService {
     private readonly feeds: DispatchFeeds,
     private readonly client: OrchClient,
     private readonly config: LeaseBrokerConfig,
+    private readonly artifacts: ArtifactBuckets,
   ) {}
 
   async claim(m: Incoming<ClaimRequest>): Promise<ClaimResult> {
@@ -38,6 +40,8 @@ export class ClaimService {
     if (jobTypes.length === 0) return { allocations: [] };
     const taken = await this.feeds.take(env.tenant, jobTypes, req.max, waitMs);
     if (taken.length === 0) return { allocations: [] };
+    // Before the work goes out: the tenant's workers may publish artifacts but not create the bucket.
+    await this.artifacts.ensure(env.tenant);
 
     let result: LeaseCommandResult;
     try {
@@ -78,7 +82,7 @@ export class ClaimService {
       }
       // A work-queue stream drops a message once acked (server 2.9 keeps term'd ones), so stale ones are acked too.
       t.msg.ack();
-      if (r.ok) allocations.push(r.allocation);
+      if (r.ok) allocations.push({ ...r.allocation, artifactMaxBytes: this.artifacts.maxBytes });
       else this.logger.debug(`dropped stale dispatch of job ${t.jobId} attempt ${t.attempt}: ${r.reason}`);
     }
     return allocations;

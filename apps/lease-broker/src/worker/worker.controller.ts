@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  ArtifactRequest,
   ClaimRequest,
   CompleteRequest,
   CompleteResult,
@@ -11,17 +12,20 @@ import {
   LeaseResult,
   LedgerVerb,
   ProgressRequest,
+  RecordArtifactResult,
   UpstreamReportRequest,
   UpstreamReportResult,
 } from '@orch/contracts';
 import { Incoming, OrchClient, Route } from '@orch/messaging';
+import { ArtifactBuckets } from '../artifacts/artifact-buckets.service';
 import { ClaimService } from './claim.service';
 import { assertSubjectTenant } from './worker-protocol';
 
 /**
  * The worker protocol, `<ns>.worker.<tenant>.<verb>` (docs/protocol.md). Claims
  * are served here; `upstream` goes to the rate-limiter; every other verb is the
- * ledger-writer command of the same name, forwarded with the worker's envelope fields. Ledger errors (stale_lease
+ * ledger-writer command of the same name (`artifact` once held to the size limit),
+ * forwarded with the worker's envelope fields. Ledger errors (stale_lease
  * 409, …) pass through unchanged.
  */
 @Controller()
@@ -29,6 +33,7 @@ export class WorkerController {
   constructor(
     private readonly claims: ClaimService,
     private readonly client: OrchClient,
+    private readonly artifacts: ArtifactBuckets,
   ) {}
 
   @MessagePattern(Route.worker('claim'), { data: ClaimRequest })
@@ -66,6 +71,14 @@ export class WorkerController {
   @MessagePattern(Route.worker('upstream'), { data: UpstreamReportRequest })
   upstream(@Payload() m: Incoming<UpstreamReportRequest>) {
     return this.forward<UpstreamReportResult>('upstream', m, 'rate-limiter');
+  }
+
+  /** An artifact the worker stored in its tenant's bucket: held to `ARTIFACT_MAX_BYTES`, then the ledger's fenced `artifact`. */
+  @MessagePattern(Route.worker('artifact'), { data: ArtifactRequest })
+  artifact(@Payload() m: Incoming<ArtifactRequest>) {
+    assertSubjectTenant(m.subject, m.envelope.tenant);
+    this.artifacts.checkSize(m.data);
+    return this.forward<RecordArtifactResult>('artifact', m);
   }
 
   private forward<T>(verb: LedgerVerb | 'upstream', m: Incoming<object>, service: 'ledger-writer' | 'rate-limiter' = 'ledger-writer'): Promise<T> {

@@ -141,21 +141,7 @@ export function applyCancelRun(uow: UnitOfWork, ctx: CommandContext, cmd: Cancel
   }
   const jobs = jobIds.map((id) => uow.job(ctx.tenant, id)).filter((j): j is JobRow => j !== undefined);
   if (jobs.length === 0) throw new OrchError('notFound', `run ${runId} not found`, { retryable: false });
-  const canceled: string[] = [];
-  const cancelRequested: string[] = [];
-  const before: Record<string, number> = {};
-  for (const job of jobs) before[job.status] = (before[job.status] ?? 0) + 1;
-  for (const job of jobs) {
-    if (CANCEL_AT_ONCE.has(job.status)) {
-      cancelNow(uow, ctx, job, cmd.operator, false);
-      canceled.push(job.id);
-    } else if (CANCEL_BY_REQUEST.has(job.status) && job.cancelRequestedAt === null) {
-      requestCancel(uow, ctx, job, cmd.operator, policy.cancelGraceMs);
-      cancelRequested.push(job.id);
-    }
-  }
-  const after: Record<string, number> = {};
-  for (const job of jobs) after[job.status] = (after[job.status] ?? 0) + 1;
+  const { canceled, cancelRequested, before, after } = cancelJobs(uow, ctx, jobs, cmd.operator, policy);
   const changed = canceled.length + cancelRequested.length > 0;
   uow.appendAudit(ctx.tenant, {
     project: jobs[0].project,
@@ -170,6 +156,40 @@ export function applyCancelRun(uow: UnitOfWork, ctx: CommandContext, cmd: Cancel
     uow.remember({ tenant: ctx.tenant, ...cmd.idempotency, jobId: null, result: { jobIds: [...canceled, ...cancelRequested], canceled, cancelRequested, changed } });
   }
   return { runId, canceled, cancelRequested, changed };
+}
+
+/** What {@link cancelJobs} did, and the jobs counted by status before and after. */
+export interface CancelJobsOutcome {
+  canceled: string[];
+  cancelRequested: string[];
+  before: Record<string, number>;
+  after: Record<string, number>;
+}
+
+/**
+ * Cancels a set of jobs of one operator action (a run, a backfill): pending, queued and throttled
+ * ones at once, leased and running ones by request (their workers are told and get the grace
+ * period). Dependants are not resolved: the caller cancels every job of the set in this transaction.
+ */
+export function cancelJobs(uow: UnitOfWork, ctx: CommandContext, jobs: readonly JobRow[], operator: OperatorContext, policy: LedgerPolicy): CancelJobsOutcome {
+  const canceled: string[] = [];
+  const cancelRequested: string[] = [];
+  const count = () => {
+    const n: Record<string, number> = {};
+    for (const job of jobs) n[job.status] = (n[job.status] ?? 0) + 1;
+    return n;
+  };
+  const before = count();
+  for (const job of jobs) {
+    if (CANCEL_AT_ONCE.has(job.status)) {
+      cancelNow(uow, ctx, job, operator, false);
+      canceled.push(job.id);
+    } else if (CANCEL_BY_REQUEST.has(job.status) && job.cancelRequestedAt === null) {
+      requestCancel(uow, ctx, job, operator, policy.cancelGraceMs);
+      cancelRequested.push(job.id);
+    }
+  }
+  return { canceled, cancelRequested, before, after: count() };
 }
 
 /** The job fields an audit entry records before and after an operator action. */

@@ -19,6 +19,7 @@ import {
   PromoteCommand,
   PromoteResult,
   ThrottleCommand,
+  ThrottleReason,
   ThrottleResult,
   TransitionReason,
 } from '@orch/contracts';
@@ -61,11 +62,19 @@ export function applyPromote(uow: UnitOfWork, ctx: CommandContext, cmd: PromoteC
 export function applyAdmit(uow: UnitOfWork, ctx: CommandContext, cmd: AdmitCommand): AdmitResult {
   const admitted: string[] = [];
   const skipped: string[] = [];
+  const held: string[] = [];
   for (const item of cmd.jobs) {
     const job = uow.job(ctx.tenant, item.jobId);
     const admittable = job && (job.status === JobStatus.queued || job.status === JobStatus.throttled);
     if (!job || !admittable || job.attempt !== item.attempt || job.admittedAttempt === job.attempt) {
       skipped.push(item.jobId);
+      continue;
+    }
+    // A paused backfill, or an overlapping window in flight (docs/backfills.md): the job waits throttled.
+    const hold = uow.backfills.hold(job);
+    if (hold) {
+      holdJob(uow, ctx, job, hold.reason, null);
+      held.push(item.jobId);
       continue;
     }
     if (job.status === JobStatus.throttled) {
@@ -77,9 +86,10 @@ export function applyAdmit(uow: UnitOfWork, ctx: CommandContext, cmd: AdmitComma
     job.admittedAttempt = job.attempt;
     uow.touch(job);
     uow.dispatch(job, ctx);
+    uow.backfills.admitted(job);
     admitted.push(item.jobId);
   }
-  return { admitted, skipped };
+  return { admitted, skipped, ...(held.length > 0 ? { held } : {}) };
 }
 
 /**
@@ -98,29 +108,34 @@ export function applyThrottle(uow: UnitOfWork, ctx: CommandContext, cmd: Throttl
       result.skipped.push(item.jobId);
       continue;
     }
-    const reason = { code: item.reason.code, ruleId: item.reason.ruleId ?? null, key: item.reason.key ?? null, detail: item.reason.detail };
-    const eligibleAt = item.nextEligibleAt ? new Date(item.nextEligibleAt) : null;
-    if (job.status === JobStatus.throttled) {
-      const same = JSON.stringify(job.throttle) === JSON.stringify(reason) && (job.eligibleAt?.getTime() ?? null) === (eligibleAt?.getTime() ?? null);
-      if (same) {
-        result.skipped.push(item.jobId);
-        continue;
-      }
-      job.throttle = reason;
-      job.eligibleAt = eligibleAt;
-      uow.touch(job);
-      result.updated.push(item.jobId);
-      continue;
-    }
-    job.status = JobStatus.throttled;
-    job.statusReason = TransitionReason.throttled;
+    const outcome = holdJob(uow, ctx, job, item.reason, item.nextEligibleAt ? new Date(item.nextEligibleAt) : null);
+    result[outcome].push(item.jobId);
+  }
+  return result;
+}
+
+/**
+ * Holds a queued or throttled job back: a queued one becomes `throttled` (one `job.throttled`
+ * event with the reason); a throttled one takes the new reason and eligible time quietly, or is
+ * left alone when both are unchanged (`skipped`).
+ */
+function holdJob(uow: UnitOfWork, ctx: CommandContext, job: JobRow, held: ThrottleReason, eligibleAt: Date | null): 'throttled' | 'updated' | 'skipped' {
+  const reason = { code: held.code, ruleId: held.ruleId ?? null, key: held.key ?? null, detail: held.detail };
+  if (job.status === JobStatus.throttled) {
+    const same = JSON.stringify(job.throttle) === JSON.stringify(reason) && (job.eligibleAt?.getTime() ?? null) === (eligibleAt?.getTime() ?? null);
+    if (same) return 'skipped';
     job.throttle = reason;
     job.eligibleAt = eligibleAt;
     uow.touch(job);
-    uow.emit(job, EventType.throttled, ctx, { reason: TransitionReason.throttled, throttle: reason, nextEligibleAt: item.nextEligibleAt ?? null });
-    result.throttled.push(item.jobId);
+    return 'updated';
   }
-  return result;
+  job.status = JobStatus.throttled;
+  job.statusReason = TransitionReason.throttled;
+  job.throttle = reason;
+  job.eligibleAt = eligibleAt;
+  uow.touch(job);
+  uow.emit(job, EventType.throttled, ctx, { reason: TransitionReason.throttled, throttle: reason, nextEligibleAt: eligibleAt?.toISOString() ?? null });
+  return 'throttled';
 }
 
 /**

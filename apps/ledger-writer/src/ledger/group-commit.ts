@@ -2,9 +2,12 @@ import { Logger } from '@nestjs/common';
 import {
   AdmitCommand,
   AppendAuditCommand,
+  ArtifactRequest,
   CancelJobCommand,
   CancelRunCommand,
   CompleteRequest,
+  ControlBackfillCommand,
+  CreateBackfillCommand,
   Envelope,
   ExpireCommand,
   FailRequest,
@@ -24,7 +27,7 @@ import {
   SubmitRunCommand,
   ThrottleCommand,
 } from '@orch/contracts';
-import { DeadLetterStore, LedgerRepository, RunStore } from '@orch/persistence';
+import { BackfillStore, DeadLetterStore, LedgerRepository, RunStore } from '@orch/persistence';
 import type { JobRow } from '@orch/persistence';
 import type { DataSource, QueryRunner } from 'typeorm';
 import {
@@ -48,6 +51,9 @@ import {
 import { recordedJobIds } from './command-support';
 import { applyCancelRun } from './cancel';
 import { applyPurgeDeadLetters, applyReplay } from './replay';
+import { applyControlBackfill, applyCreateBackfill } from './backfills';
+import { preloadBackfillFacts, saveBackfills } from './backfill-preload';
+import { applyArtifact, preloadArtifacts } from './artifacts';
 import { CommandContext, UnitOfWork } from './unit-of-work';
 
 /** One command waiting for the next group commit. */
@@ -91,6 +97,7 @@ export class GroupCommitter {
   private readonly logger = new Logger('GroupCommitter');
   private readonly runStore = new RunStore();
   private readonly deadLetterStore = new DeadLetterStore();
+  private readonly backfillStore = new BackfillStore();
   readonly stats: GroupCommitStats = { batches: 0, commands: 0, fallbacks: 0 };
 
   constructor(
@@ -179,16 +186,21 @@ export class GroupCommitter {
       // A run cancel names a run: its jobs are read (and locked below with the others) here.
       const runJobs = new Map<PendingCommand, string[]>();
       for (const c of batch) {
-        if (c.verb !== 'cancel-run') continue;
-        const runJobIds = await this.runStore.runJobIds(qr, c.envelope.tenant, (c.envelope.data as CancelRunCommand).runId.toLowerCase());
+        if (c.verb !== 'cancel-run' && !(c.verb === 'control-backfill' && (c.envelope.data as ControlBackfillCommand).action === 'cancel')) continue;
+        const runJobIds =
+          c.verb === 'cancel-run'
+            ? await this.runStore.runJobIds(qr, c.envelope.tenant, (c.envelope.data as CancelRunCommand).runId.toLowerCase())
+            : await this.backfillStore.jobIds(qr, c.envelope.tenant, (c.envelope.data as ControlBackfillCommand).backfillId.toLowerCase());
         runJobs.set(c, runJobIds);
         for (const id of runJobIds) ids.add(id);
       }
       const jobs = await this.repo.loadJobs(qr, [...ids], true);
       const uow = new UnitOfWork(new Date(), this.names, jobs, heads, idem, auditHeads);
       await this.preloadRuns(qr, batch, jobs, uow);
+      await preloadBackfillFacts(qr, this.backfillStore, batch, jobs, uow);
       const deadLetterIds = batch.flatMap((c) => (c.verb === 'replay' || c.verb === 'purge-dead-letters' ? (c.envelope.data as { jobIds: string[] }).jobIds : []));
       if (deadLetterIds.length > 0) uow.loadDeadLetters((await this.deadLetterStore.lockForUpdate(qr, { jobIds: deadLetterIds.map((id) => id.toLowerCase()) })).values());
+      await preloadArtifacts(qr, batch, uow);
       for (const c of batch) {
         try {
           outcomes.push({ ok: true, value: this.apply(uow, c, runJobs.get(c) ?? []) });
@@ -202,6 +214,7 @@ export class GroupCommitter {
       await this.runStore.insertEdges(qr, uow.runs.newEdges);
       await this.repo.insertIdempotencyKeys(qr, uow.idempotencyNew, uow.now);
       await this.repo.updateJobs(qr, uow.dirtyJobs());
+      await saveBackfills(qr, this.backfillStore, uow);
       await this.repo.appendEvents(qr, uow.events);
       await this.repo.insertDeadLetters(qr, uow.deadLetters);
       await this.deadLetterStore.markReplayed(qr, uow.deadLetterReplays);
@@ -298,8 +311,14 @@ export class GroupCommitter {
         return applyReplay(uow, ctx, env.data as ReplayJobsCommand);
       case 'purge-dead-letters':
         return applyPurgeDeadLetters(uow, ctx, env.data as PurgeDeadLettersCommand);
+      case 'artifact':
+        return applyArtifact(uow, ctx, env.data as ArtifactRequest);
       case 'cancel-run':
         return applyCancelRun(uow, ctx, env.data as CancelRunCommand, this.policy, runJobIds);
+      case 'create-backfill':
+        return applyCreateBackfill(uow, ctx, env.data as CreateBackfillCommand);
+      case 'control-backfill':
+        return applyControlBackfill(uow, ctx, env.data as ControlBackfillCommand, this.policy, runJobIds);
     }
   }
 }
@@ -316,6 +335,8 @@ function jobIdsOf(verb: LedgerVerb, data: unknown): string[] {
     case 'audit':
     case 'purge-dead-letters':
     case 'cancel-run':
+    case 'create-backfill':
+    case 'control-backfill':
       return [];
     case 'replay':
       return (data as ReplayJobsCommand).jobIds.map((id) => id.toLowerCase());

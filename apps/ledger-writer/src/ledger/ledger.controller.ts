@@ -3,9 +3,12 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   AdmitCommand,
   AppendAuditCommand,
+  ArtifactRequest,
   CancelJobCommand,
   CancelRunCommand,
   CompleteRequest,
+  ControlBackfillCommand,
+  CreateBackfillCommand,
   ExpireCommand,
   FailRequest,
   FencedRequest,
@@ -120,6 +123,24 @@ export class LedgerController {
   @MessagePattern(cmd('purge-dead-letters'), { data: PurgeDeadLettersCommand })
   purgeDeadLetters(@Payload() m: Incoming<PurgeDeadLettersCommand>) {
     return this.ledger.execute('purge-dead-letters', m);
+  }
+
+  /** A fenced worker's artifact, stored in its tenant's bucket, into the ledger → RecordArtifactResult (docs/artifacts.md). */
+  @MessagePattern(cmd('artifact'), { data: ArtifactRequest })
+  artifact(@Payload() m: Incoming<ArtifactRequest>) {
+    return this.ledger.execute('artifact', m);
+  }
+
+  /** A backfill and its jobs, planned under the tenant's lock → CreateBackfillResult (docs/backfills.md). */
+  @MessagePattern(cmd('create-backfill'), { data: CreateBackfillCommand })
+  createBackfill(@Payload() m: Incoming<CreateBackfillCommand>) {
+    return this.ledger.execute('create-backfill', m);
+  }
+
+  /** Pause, resume or cancel a backfill → ControlBackfillResult. */
+  @MessagePattern(cmd('control-backfill'), { data: ControlBackfillCommand })
+  controlBackfill(@Payload() m: Incoming<ControlBackfillCommand>) {
+    return this.ledger.execute('control-backfill', m);
   }
 
   /** An operator change made by another service, into the audit log → AppendAuditResult. */

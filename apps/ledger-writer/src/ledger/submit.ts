@@ -2,6 +2,8 @@ import {
   EventType,
   JobLimits,
   JobStatus,
+  jobWindowProblem,
+  OrchError,
   SubmitBatchCommand,
   SubmitBatchResult,
   SubmitJobCommand,
@@ -67,6 +69,8 @@ export function applySubmitBatch(uow: UnitOfWork, ctx: CommandContext, cmd: Subm
 /** A new job row of the envelope's tenant, `pending` until {@link admitNew} decides. */
 export function newJob(uow: UnitOfWork, ctx: CommandContext, req: SubmitJobRequest, idempotencyKey: string): JobRow {
   const now = uow.now;
+  const problem = jobWindowProblem(req);
+  if (problem) throw new OrchError('validation', `${problem.path}: ${problem.message}`, { errors: [problem], retryable: false });
   const runAt = req.runAt ? new Date(req.runAt) : null;
   return {
     id: uuidv7(),
@@ -106,12 +110,16 @@ export function newJob(uow: UnitOfWork, ctx: CommandContext, req: SubmitJobReque
     cancelReason: null,
     cancelDeadline: null,
     deadlineAt: null,
+    backfillId: null,
+    windowFrom: req.window ? new Date(req.window.from) : null,
+    windowTo: req.window ? new Date(req.window.to) : null,
   };
 }
 
 /** Emits `job.created`, then queues the job now or leaves it pending until its runAt. */
-export function admitNew(uow: UnitOfWork, ctx: CommandContext, job: JobRow, runAtIso: string | undefined): void {
-  uow.emit(job, EventType.created, ctx, { priority: job.priority, maxAttempts: job.maxAttempts, runAt: runAtIso ?? null });
+export function admitNew(uow: UnitOfWork, ctx: CommandContext, job: JobRow, runAtIso: string | undefined, extra: Record<string, unknown> = {}): void {
+  const window = job.windowFrom && job.windowTo ? { window: { from: job.windowFrom.toISOString(), to: job.windowTo.toISOString() } } : {};
+  uow.emit(job, EventType.created, ctx, { priority: job.priority, maxAttempts: job.maxAttempts, runAt: runAtIso ?? null, ...window, ...extra });
   const delayed = job.runAt !== null && job.runAt.getTime() > uow.now.getTime();
   if (delayed) {
     job.statusReason = TransitionReason.waitingRunAt;

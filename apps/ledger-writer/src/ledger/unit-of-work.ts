@@ -13,6 +13,8 @@ import { chainHash } from '@orch/domain';
 import type { ChainHead, DeadLetterReplay, DeadLetterRow, DeadLetterState, IdempotencyRecord, JobRow, LedgerEventRow, OutboxMessage } from '@orch/persistence';
 import { idempotencyMapKey } from '@orch/persistence';
 import { v7 as uuidv7 } from 'uuid';
+import { ArtifactIndex } from './artifacts';
+import { BackfillWork } from './backfill-work';
 import { RunGraphs } from './run-graphs';
 
 /** Context of the command being applied (from its envelope). */
@@ -41,6 +43,10 @@ export class UnitOfWork {
   readonly auditEntries: AuditEntryView[] = [];
   /** DAG runs: new runs to insert, and the preloaded graphs dependency resolution reads. */
   readonly runs = new RunGraphs();
+  /** Backfills: created and changed ones, and what admission checks windows and pauses against. */
+  readonly backfills = new BackfillWork();
+  /** Artifacts recorded for the jobs `artifact` commands name (preloaded) and in this batch. */
+  readonly artifacts = new ArtifactIndex();
   /** Dead letters replayed in this transaction (written after {@link deadLetters} are inserted). */
   readonly deadLetterReplays: DeadLetterReplay[] = [];
   /** Dead letters removed from the set in this transaction. */

@@ -1,29 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
+import { admin, testDatabaseUrl } from '../test-databases';
 import { DeliveryRepository } from './delivery.repository';
 import { createNotifyDataSource, runNotifyMigrations } from './notify-data-source';
 import { WebhookRepository } from './webhook.repository';
 
-// A database of its own (@orch/testing is out of bounds for a data-access lib).
-const ADMIN_URL = process.env['ORCH_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function admin(sql: string): Promise<void> {
-  const c = new Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 const attempt = (statusCode: number | null) => ({ startedAt: new Date(), durationMs: 12, statusCode, error: statusCode === 200 ? null : 'HTTP 500', responseExcerpt: 'x' });
 
 describe('notify schema repositories (real PostgreSQL)', () => {
   const dbName = `orch_test_notify_${randomBytes(4).toString('hex')}`;
-  const dbUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${dbName}` }).toString();
+  const dbUrl = testDatabaseUrl(dbName);
   let ds: DataSource;
   const webhooks = new WebhookRepository();
   const deliveries = new DeliveryRepository();

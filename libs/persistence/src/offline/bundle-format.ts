@@ -25,17 +25,24 @@ export interface BundleFile {
   sha256: string;
 }
 
+/** What a tenant bundle holds: one tenant's rows of every table (libs/persistence/src/offline/tenant-scope.ts). */
+export interface BundleScope {
+  tenant: string;
+}
+
 /** `manifest.json`. Deterministic: the same state gives the same manifest, byte for byte. */
 export interface BundleManifest {
   format: typeof BUNDLE_FORMAT;
   version: typeof BUNDLE_VERSION;
+  /** Only in a tenant bundle; a whole-installation bundle has none. */
+  scope?: BundleScope;
   /** Schemas exported. */
   schemas: string[];
   /** Applied migrations per migration table, oldest first: the importing database must have exactly these. */
   migrations: Record<string, string[]>;
   /** In import order (referenced tables first). */
   files: BundleFile[];
-  /** SHA-256 of the canonical listing of `files` (a fingerprint of the whole bundle). */
+  /** SHA-256 of the canonical listing of `scope` and `files` (a fingerprint of the whole bundle). */
   digest: string;
 }
 
@@ -53,10 +60,29 @@ export class BundleError extends Error {
   }
 }
 
-/** The fingerprint of a file listing (order as listed). */
-export function filesDigest(files: readonly BundleFile[]): string {
+/**
+ * The fingerprint of a file listing (order as listed) and, for a tenant
+ * bundle, its scope: editing the tenant a bundle claims to hold is tampering.
+ * A whole-installation bundle's digest is the listing's alone, as in the first
+ * bundles, so those still verify.
+ */
+export function filesDigest(files: readonly BundleFile[], scope?: BundleScope): string {
   const lines = files.map((f) => `${f.file}\t${f.table}\t${f.rows}\t${f.bytes}\t${f.sha256}`);
+  if (scope) lines.unshift(`scope\ttenant=${scope.tenant}`);
   return createHash('sha256').update(lines.join('\n')).digest('hex');
+}
+
+/** A bundle's manifest, its fields in their fixed order (so the same state gives the same bytes). */
+export function buildManifest(p: { scope?: BundleScope; schemas: readonly string[]; migrations: Record<string, string[]>; files: BundleFile[] }): BundleManifest {
+  return {
+    format: BUNDLE_FORMAT,
+    version: BUNDLE_VERSION,
+    ...(p.scope ? { scope: { tenant: p.scope.tenant } } : {}),
+    schemas: [...p.schemas],
+    migrations: p.migrations,
+    files: p.files,
+    digest: filesDigest(p.files, p.scope),
+  };
 }
 
 /** The manifest as written: two-space JSON and a final newline. */

@@ -1,3 +1,4 @@
+import { ID_TOKEN_PATTERN } from '@orch/contracts';
 import { ChainLink, verifyChain } from '@orch/domain';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -7,6 +8,7 @@ import { auditFromDb, eventFromDb } from '../ledger-reader';
 import { appliedMigrations, DETERMINISTIC_SESSION } from './bundle-export';
 import { BundleError, BundleFile, BundleManifest, BUNDLE_FILE_PATTERN, BUNDLE_FORMAT, BUNDLE_VERSION, filesDigest, MANIFEST_FILE } from './bundle-format';
 import { BundleTable, describeBundleTables, qualified } from './catalog';
+import { assertTenantRows } from './tenant-scope';
 
 /** A bundle read and verified in memory, ready to write. */
 export interface VerifiedBundle {
@@ -59,7 +61,10 @@ function parseManifest(dir: string): BundleManifest {
     if (!m.schemas.includes(f.table.split('.')[0])) throw new BundleError('bundle_invalid', `${MANIFEST_FILE}: ${f.table} is outside the bundle's schemas`);
     seen.add(f.file);
   }
-  if (filesDigest(m.files) !== m.digest) throw new BundleError('bundle_tampered', `${MANIFEST_FILE}: digest does not match the file listing (the manifest was edited)`);
+  if (m.scope !== undefined && (typeof m.scope !== 'object' || m.scope === null || typeof m.scope.tenant !== 'string' || !ID_TOKEN_PATTERN.test(m.scope.tenant))) {
+    throw new BundleError('bundle_invalid', `${MANIFEST_FILE}: scope must be { "tenant": "<tenant id>" }, got ${JSON.stringify(m.scope).slice(0, 200)}`);
+  }
+  if (filesDigest(m.files, m.scope) !== m.digest) throw new BundleError('bundle_tampered', `${MANIFEST_FILE}: digest does not match the file listing (the manifest was edited)`);
   return m;
 }
 
@@ -68,7 +73,8 @@ function parseManifest(dir: string): BundleManifest {
  * shape and fingerprint; that the folder holds exactly the listed files, each
  * with its size, SHA-256 and row count; that every line is a JSON object; and
  * that every tenant's event and audit chain recomputes link by link and ends
- * at the head the bundle records. Any failure is a {@link BundleError}.
+ * at the head the bundle records; and, for a tenant bundle, that every row is
+ * that tenant's ({@link assertTenantRows}). Any failure is a {@link BundleError}.
  */
 export function readVerifiedBundle(dir: string): VerifiedBundle {
   const manifest = parseManifest(dir);
@@ -94,6 +100,10 @@ export function readVerifiedBundle(dir: string): VerifiedBundle {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BundleError('bundle_invalid', `${f.file} line ${i + 1} is not a JSON object`);
     });
     lines.set(f.table, rows);
+  }
+  if (manifest.scope) {
+    const parsed = new Map([...lines].map(([table, rows]) => [table, rows.map((l) => JSON.parse(l) as Record<string, unknown>)]));
+    assertTenantRows(manifest.scope.tenant, parsed);
   }
   const chains = { events: {} as Record<string, number>, audit: {} as Record<string, number> };
   for (const c of CHAINS) {

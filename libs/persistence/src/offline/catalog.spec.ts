@@ -1,4 +1,5 @@
-import { BundleFile, filesDigest } from './bundle-format';
+import { createHash } from 'node:crypto';
+import { buildManifest, BundleFile, filesDigest } from './bundle-format';
 import { BundleTable, foreignKeyOrder } from './catalog';
 
 const table = (name: string, references: string[] = []): BundleTable => {
@@ -44,4 +45,26 @@ describe('filesDigest', () => {
     expect(filesDigest([{ ...base[0], rows: 2 }, base[1]])).not.toBe(d);
     expect(filesDigest([{ ...base[0], sha256: 'c'.repeat(64) }, base[1]])).not.toBe(d);
   });
+
+  it('covers the scope of a tenant bundle, and a whole-installation listing is digested as before', () => {
+    const files = [f('ledger.jobs.ndjson', 'a')];
+    expect(filesDigest(files, { tenant: 'ta' })).not.toBe(filesDigest(files));
+    expect(filesDigest(files, { tenant: 'ta' })).not.toBe(filesDigest(files, { tenant: 'tb' }));
+    // The first bundles' digest: the listing's lines alone, so they still verify.
+    expect(filesDigest(files)).toBe(createHash('sha256').update(`ledger.jobs.ndjson\tledger.jobs\t1\t10\t${'a'.repeat(64)}`).digest('hex'));
+  });
 });
+
+describe('buildManifest', () => {
+  const files: BundleFile[] = [{ file: 'ledger.jobs.ndjson', table: 'ledger.jobs', rows: 1, bytes: 10, sha256: 'a'.repeat(64) }];
+
+  it('puts the fields in one order, the scope only in a tenant bundle, and digests what it lists', () => {
+    const tenant = buildManifest({ scope: { tenant: 'ta' }, schemas: ['ledger'], migrations: { m: ['M1'] }, files });
+    expect(Object.keys(tenant)).toEqual(['format', 'version', 'scope', 'schemas', 'migrations', 'files', 'digest']);
+    expect(tenant.digest).toBe(filesDigest(files, { tenant: 'ta' }));
+    const whole = buildManifest({ schemas: ['ledger'], migrations: { m: ['M1'] }, files });
+    expect(Object.keys(whole)).toEqual(['format', 'version', 'schemas', 'migrations', 'files', 'digest']);
+    expect(whole.digest).toBe(filesDigest(files));
+  });
+});
+

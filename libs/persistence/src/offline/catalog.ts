@@ -1,4 +1,10 @@
 import type { Queryable } from '../ledger.repository';
+import { LIMITS_MIGRATIONS_TABLE } from '../limits/limits-data-source';
+
+/** The schemas of a state bundle: the ledger (jobs, runs, events, audit, schedules, dead letters) and the limits (rules, pauses, quota state). */
+export const STATE_BUNDLE_SCHEMAS = ['ledger', 'limits'] as const;
+/** Their migration bookkeeping tables (in `public`), whose applied migrations a bundle records. */
+export const STATE_BUNDLE_MIGRATION_TABLES = ['orch_ledger_migrations', LIMITS_MIGRATIONS_TABLE] as const;
 
 /** A table of a state bundle, as the PostgreSQL catalog describes it. */
 export interface BundleTable {
