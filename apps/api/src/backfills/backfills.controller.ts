@@ -8,7 +8,7 @@ import type { Request, Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey } from '../http/headers';
 import { JsonContentGuard } from '../http/json-content.guard';
-import { assertNoBody } from '../http/no-body';
+import { noBodyActionKey } from '../http/no-body';
 import { TenantId } from '../http/tenant.decorator';
 import { ValidatedPlainPipe } from '../http/validated-plain.pipe';
 import { BadQuery, BodyTooLarge, IdempotencyConflict, NotJson, REASON_MISSING, Unavailable } from '../openapi-decorators';
@@ -148,8 +148,7 @@ export class BackfillsController {
   }
 
   private control(tenant: string, id: string, action: BackfillAction, operator: OperatorContext, idempotencyKey: string | undefined, req: Request, res: Response): Promise<BackfillControlled> {
-    assertNoBody(req, 'the reason goes in X-Orch-Reason and the ticket in X-Orch-Ticket');
-    const key = parseIdempotencyKey(idempotencyKey) ?? uuidv7();
+    const key = noBodyActionKey(req, idempotencyKey);
     res.setHeader('Idempotency-Key', key);
     return this.backfills.control(tenant, id, action, ticketed(operator), key);
   }

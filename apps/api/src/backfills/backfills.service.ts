@@ -144,7 +144,7 @@ export class BackfillsService {
 
   private async dryRun(tenant: string, body: CreateBackfillRequest, c: CheckedRequest): Promise<BackfillDryRun> {
     const key = { tenant, source: body.source, jobType: body.jobType };
-    const [watermark, covering, mean] = await this.read(() =>
+    const [watermark, covering, mean] = await readLedger(() =>
       this.ds.transaction('REPEATABLE READ', (m) =>
         Promise.all([this.store.watermark(m, key), this.store.coveringJobs(m, key, new Date(c.from), new Date(c.to)), this.store.meanRunSeconds(m, tenant, body.jobType)]),
       ),
@@ -206,13 +206,13 @@ export class BackfillsService {
 
   /** The backfill with its progress; 404 for a malformed, unknown or another tenant's id. */
   async get(tenant: string, id: string): Promise<BackfillView> {
-    const row = isJobId(id) ? (await this.read(() => this.store.backfills(this.ds, tenant, [id.toLowerCase()]))).get(id.toLowerCase()) : undefined;
+    const row = isJobId(id) ? (await readLedger(() => this.store.backfills(this.ds, tenant, [id.toLowerCase()]))).get(id.toLowerCase()) : undefined;
     if (!row) throw new OrchError('notFound', `backfill ${isJobId(id) ? id : '(invalid id)'} not found`);
     return this.view(row);
   }
 
   private async view(row: BackfillRow): Promise<BackfillView> {
-    const [jobs, watermark] = await this.read(() =>
+    const [jobs, watermark] = await readLedger(() =>
       Promise.all([this.store.jobCounts(this.ds, row.tenant, row.id), this.store.watermark(this.ds, { tenant: row.tenant, source: row.source, jobType: row.jobType })]),
     );
     return buildBackfillView(row, jobs, watermark);
@@ -220,7 +220,7 @@ export class BackfillsService {
 
   /** The tenant's backfills, newest first, each with its progress. */
   async list(tenant: string, params: ListRunsParams): Promise<BackfillPage> {
-    const page = await this.read(() => this.store.list(this.ds, { tenant, limit: params.pageSize, after: params.after }));
+    const page = await readLedger(() => this.store.list(this.ds, { tenant, limit: params.pageSize, after: params.after }));
     const items = await Promise.all(page.rows.map((row) => this.view(row)));
     return { items, next_page_token: page.next ? encodePageToken(page.next) : null };
   }
@@ -232,9 +232,5 @@ export class BackfillsService {
     } catch (err) {
       throw commandFailure(err, 'ledger-writer', timeoutMs);
     }
-  }
-
-  private read<T>(query: () => Promise<T>): Promise<T> {
-    return readLedger(query);
   }
 }

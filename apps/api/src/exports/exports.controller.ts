@@ -5,9 +5,8 @@ import { OperatorContext, Scopes } from '@orch/contracts';
 import { BUNDLE_ARCHIVE_MEDIA_TYPE } from '@orch/persistence';
 import { ApiProblemResponse, componentRef, OpenApiRefs } from '@orch/service-kit';
 import type { Request, Response } from 'express';
-import { v7 as uuidv7 } from 'uuid';
-import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../http/headers';
-import { assertNoBody } from '../http/no-body';
+import { IDEMPOTENCY_KEY_HEADER } from '../http/headers';
+import { noBodyActionKey } from '../http/no-body';
 import { TenantId } from '../http/tenant.decorator';
 import { IdempotencyConflict, REASON_MISSING, Unavailable } from '../openapi-decorators';
 import { BUNDLE_DIGEST_HEADER, EXPORT_AUDIT_ACTION } from './export-command';
@@ -68,7 +67,6 @@ export class ExportsController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    assertNoBody(req, 'the reason goes in X-Orch-Reason and the ticket in X-Orch-Ticket');
-    await this.exports.stream(tenant, operator, parseIdempotencyKey(idempotencyKey) ?? uuidv7(), res);
+    await this.exports.stream(tenant, operator, noBodyActionKey(req, idempotencyKey), res);
   }
 }

@@ -7,7 +7,7 @@ import type { Request, Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey } from '../http/headers';
 import { JsonContentGuard } from '../http/json-content.guard';
-import { assertNoBody } from '../http/no-body';
+import { noBodyActionKey } from '../http/no-body';
 import { TenantId } from '../http/tenant.decorator';
 import { ValidatedPlainPipe } from '../http/validated-plain.pipe';
 import { ApiCreatedRangeQuery, ApiJobIdParam, BadQuery, BodyTooLarge, IdempotencyConflict, JobNotFound, NotJson, REASON_MISSING, Unavailable } from '../openapi-decorators';
@@ -150,8 +150,7 @@ export class JobsOperationsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<CancelJobResult> {
-    assertNoBody(req, 'the reason goes in X-Orch-Reason and the ticket in X-Orch-Ticket');
-    const key = parseIdempotencyKey(idempotencyKey) ?? uuidv7();
+    const key = noBodyActionKey(req, idempotencyKey);
     res.setHeader('Idempotency-Key', key);
     return this.ops.cancel(tenant, id, operator, key);
   }

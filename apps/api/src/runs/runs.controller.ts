@@ -9,7 +9,7 @@ import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey
 import { JsonContentGuard } from '../http/json-content.guard';
 import { TenantId } from '../http/tenant.decorator';
 import { ValidatedPlainPipe } from '../http/validated-plain.pipe';
-import { assertNoBody } from '../http/no-body';
+import { noBodyActionKey } from '../http/no-body';
 import { BadQuery, BodyTooLarge, IdempotencyConflict, NotJson, REASON_MISSING, Unavailable } from '../openapi-decorators';
 import { S } from '../openapi-schemas';
 import { cancelRunExample, RUN_EXAMPLE_ID, runViewExample, submitRunExample, submitRunResultExample } from './runs.examples';
@@ -188,8 +188,7 @@ export class RunsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<CancelRunView> {
-    assertNoBody(req, 'the reason goes in X-Orch-Reason and the ticket in X-Orch-Ticket');
-    const key = parseIdempotencyKey(idempotencyKey) ?? uuidv7();
+    const key = noBodyActionKey(req, idempotencyKey);
     res.setHeader('Idempotency-Key', key);
     return this.runs.cancel(tenant, id, operator, key);
   }
@@ -244,8 +243,7 @@ export class RunsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<SubmitRunResult> {
-    assertNoBody(req, 'the reason goes in X-Orch-Reason and the ticket in X-Orch-Ticket');
-    const key = parseIdempotencyKey(idempotencyKey) ?? uuidv7();
+    const key = noBodyActionKey(req, idempotencyKey);
     const result = await this.runs.replay(tenant, id, operator, key);
     res.setHeader('Idempotency-Key', key);
     if (result.created) res.status(201).location(`/api/v1/runs/${result.run.id}`);

@@ -7,7 +7,7 @@ import type { Request, Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey } from '../http/headers';
 import { JsonContentGuard } from '../http/json-content.guard';
-import { assertNoBody } from '../http/no-body';
+import { noBodyActionKey } from '../http/no-body';
 import { TenantId } from '../http/tenant.decorator';
 import { ValidatedPlainPipe } from '../http/validated-plain.pipe';
 import { BadQuery, BodyTooLarge, IdempotencyConflict, NotJson, REASON_MISSING, Unavailable } from '../openapi-decorators';
@@ -178,8 +178,7 @@ export class SchedulesController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ScheduleChange> {
-    assertNoBody(req, 'the reason goes in X-Orch-Reason and the ticket in X-Orch-Ticket');
-    const key = parseIdempotencyKey(idempotencyKey) ?? uuidv7();
+    const key = noBodyActionKey(req, idempotencyKey);
     return idempotentAnswer(res, key, await this.schedules.action(tenant, 'schedule-pause', id, operator, key), 200);
   }
 
@@ -210,8 +209,7 @@ export class SchedulesController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ScheduleChange> {
-    assertNoBody(req, 'the reason goes in X-Orch-Reason and the ticket in X-Orch-Ticket');
-    const key = parseIdempotencyKey(idempotencyKey) ?? uuidv7();
+    const key = noBodyActionKey(req, idempotencyKey);
     return idempotentAnswer(res, key, await this.schedules.action(tenant, 'schedule-resume', id, operator, key), 200);
   }
 
